@@ -1,0 +1,87 @@
+# labyrinth: fuzzing and fault-injection testbed for atomic allocation paths.
+# `make help` lists targets and variables. Builds out of tree into build/.
+
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+CC      ?= clang
+ifeq ($(origin CC),default)
+CC      := clang
+endif
+SAN     ?= asan
+DEBUG   ?= 1
+JOBS    ?= 1
+BUILD   ?= build
+V       := $(SAN)$(if $(filter 1,$(DEBUG)),,-nodebug)
+B       := $(BUILD)/$(V)
+
+WARN    := -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare \
+           -Wno-missing-field-initializers
+CFLAGS_BASE := -std=gnu11 -g -O1 $(WARN) -Iinclude -I. -fno-omit-frame-pointer \
+               -D_GNU_SOURCE
+ifeq ($(DEBUG),1)
+CFLAGS_BASE += -DLAB_DEBUG
+endif
+
+ifeq ($(SAN),asan)
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+else ifeq ($(SAN),tsan)
+SANFLAGS := -fsanitize=thread
+else ifeq ($(SAN),none)
+SANFLAGS :=
+else
+$(error SAN must be asan, tsan or none (got '$(SAN)'))
+endif
+
+CFLAGS  += $(CFLAGS_BASE) $(SANFLAGS)
+LDFLAGS += $(SANFLAGS)
+LDLIBS  += -lpthread
+
+export ASAN_OPTIONS ?= abort_on_error=1:detect_leaks=1:symbolize=1
+export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
+export TSAN_OPTIONS ?= halt_on_error=1:abort_on_error=1
+
+# Object rule: build/<variant>/<path>.o from <path>.c
+$(B)/%.o: %.c | deps-check
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+# Each part adds its sources, libraries, binaries and tests in its own
+# build.mk; TESTS collects test binaries that `make test` runs.
+TESTS :=
+BINS  :=
+include $(sort $(wildcard */build.mk tests/*/build.mk))
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+.PHONY: help deps deps-check all test bench clean fuzz
+
+help:
+	@echo "labyrinth make targets:"
+	@echo "  make test          build and run every test (ASan+UBSan); ends with 'N passed, N failed'"
+	@echo "  make fuzz          the main job (see README.md for what it runs today)"
+	@echo "  make bench         benchmarks (medians of repeated runs)"
+	@echo "  make all           build libraries, tools and test binaries"
+	@echo "  make deps          install missing Debian packages (root)"
+	@echo "  make clean         remove build/"
+	@echo "variables:"
+	@echo "  SAN=asan|tsan|none sanitizers (default asan = ASan+UBSan)"
+	@echo "  DEBUG=1|0          invariant checks after every operation (default 1)"
+	@echo "  CC=clang           compiler"
+
+# Packages a fresh Debian bookworm machine lacks. `make deps` installs
+# them as root; other targets run the cheap check first.
+DEB_PACKAGES := clang llvm libclang-rt-14-dev libcmocka-dev pkg-config
+deps:
+	@ci/deps.sh $(DEB_PACKAGES)
+
+deps-check:
+	@ci/deps.sh --check $(DEB_PACKAGES)
+
+all: $(BINS) $(TESTS)
+
+test: $(TESTS)
+	@tests/run-tests.sh $(TESTS)
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Run test binaries; each prints "N passed, N failed" as its last line.
+# Prints a total line and exits non-zero if any binary failed.
+set -uo pipefail
+tp=0; tf=0; bad=()
+for t in "$@"; do
+	echo "== $t"
+	out=$("$t" 2>&1); rc=$?
+	printf '%s\n' "$out" | tail -n 40
+	line=$(printf '%s\n' "$out" | grep -E '^[a-z]*:? ?[0-9]+ passed, [0-9]+ failed' | tail -n 1)
+	if [ -z "$line" ]; then
+		echo "!! $t printed no summary (exit $rc)"; tf=$((tf + 1)); bad+=("$t"); continue
+	fi
+	p=$(sed -E 's/.*\b([0-9]+) passed.*/\1/' <<<"$line")
+	f=$(sed -E 's/.*passed, ([0-9]+) failed.*/\1/' <<<"$line")
+	tp=$((tp + p)); tf=$((tf + f))
+	if [ $rc -ne 0 ] || [ "$f" -ne 0 ]; then bad+=("$t"); [ "$f" -eq 0 ] && tf=$((tf + 1)); fi
+done
+[ ${#bad[@]} -eq 0 ] || echo "failing: ${bad[*]}"
+echo "total: $tp passed, $tf failed"
+[ ${#bad[@]} -eq 0 ]
