@@ -84,8 +84,15 @@ void mm_exit(void);				/* frees the arena; stops kswapd */
 
 struct page;
 
-struct page *alloc_pages(gfp_t gfp, unsigned int order);
-void __free_pages(struct page *page, unsigned int order);
+/*
+ * alloc_pages() and __free_pages() are macros that pass the call site,
+ * so reports can name where a frame was allocated or freed (page_owner
+ * keeps a stack for the same reason).
+ */
+struct page *__alloc_pages_site(gfp_t gfp, unsigned int order, const struct lab_site *site);
+void __free_pages_site(struct page *page, unsigned int order, const struct lab_site *site);
+#define alloc_pages(gfp, order)	__alloc_pages_site((gfp), (order), LAB_SITE)
+#define __free_pages(p, order)	__free_pages_site((p), (order), LAB_SITE)
 unsigned long __get_free_pages(gfp_t gfp, unsigned int order);
 void free_pages(unsigned long addr, unsigned int order);
 #define alloc_page(gfp)		alloc_pages((gfp), 0)
@@ -116,8 +123,10 @@ int page_owner_get(const struct page *page, struct page_owner_info *out);
  * context becomes owner). Only the owner may free. These emit events;
  * the allocator does not judge them -- check/ does.
  */
-void page_give(struct page *page, unsigned int order, int chan);
-void page_take(struct page *page, unsigned int order, int chan);
+void __page_give(struct page *page, unsigned int order, int chan, const struct lab_site *site);
+void __page_take(struct page *page, unsigned int order, int chan, const struct lab_site *site);
+#define page_give(p, order, chan) __page_give((p), (order), (chan), LAB_SITE)
+#define page_take(p, order, chan) __page_take((p), (order), (chan), LAB_SITE)
 
 /* ---- mempool (mm/mempool.c) ---------------------------------------- */
 
