@@ -17,7 +17,8 @@ B       := $(BUILD)/$(V)
 
 WARN    := -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare \
            -Wno-missing-field-initializers
-CFLAGS_BASE := -std=gnu11 -g -O1 $(WARN) -Iinclude -I. -fno-omit-frame-pointer \
+OPT     ?= $(if $(filter 1,$(DEBUG)),-O1,-O2)
+CFLAGS_BASE := -std=gnu11 -g $(OPT) $(WARN) -Iinclude -I. -fno-omit-frame-pointer \
                -D_GNU_SOURCE
 ifeq ($(DEBUG),1)
 CFLAGS_BASE += -DLAB_DEBUG
@@ -104,7 +105,12 @@ fuzz:
 	@echo "make fuzz: the fuzz targets are not built yet (issue #6)."
 	@echo "Today 'make test' runs the allocator, backend and detector tests."
 
-bench: $(BENCHES)
+# Figures come from an optimised build without sanitizers or debug checks.
+bench:
+	@$(MAKE) --no-print-directory -j$(NPROC) SAN=none DEBUG=0 run-benches
+
+.PHONY: run-benches
+run-benches: $(BENCHES)
 	@for b in $(BENCHES); do echo "== $$b"; $$b || exit 1; done
 
 clean:
