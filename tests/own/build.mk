@@ -1,0 +1,8 @@
+# tests/own/: the ownership ledger, channels and the reserve oracle (issue #4).
+OWN_LINK = $(CC) $(LDFLAGS) $(filter %.o,$^) -Wl,--start-group $(filter %.a,$^) \
+	-Wl,--end-group -o $@ -lcmocka $(LDLIBS)
+
+$(B)/tests/own/test_ledger: $(B)/tests/own/test_ledger.o $(B)/libcheck.a $(B)/libthreads.a
+	$(OWN_LINK)
+TESTS += $(B)/tests/own/test_ledger
+TSAN_TESTS += $(B)/tests/own/test_ledger
