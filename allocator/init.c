@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: MIT
+/*
+ * init.c: build and tear down the one machine's memory (free_area_init,
+ * memblock_free_all, setup_per_zone_wmarks, setup_per_zone_lowmem_reserve
+ * in Linux v6.x mm/mm_init.c and mm/page_alloc.c), and the pfn helpers.
+ */
+#include <errno.h>
+#include <string.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include "internal.h"
+
+struct pglist_data contig_page_data;
+
+static const char *const zone_names[MAX_NR_ZONES] = { "DMA", "Normal" };
+
+/*
+ * __setup_per_zone_wmarks(): MIN split between zones by size; the
+ * kswapd distance is max(MIN/4, managed * scale / 10000).
+ */
+void setup_per_zone_wmarks(unsigned long min_free, unsigned int scale)
+{
+	struct pglist_data *pgdat = NODE_DATA();
+	unsigned long lowmem_pages = 0;
+
+	for (int i = 0; i < MAX_NR_ZONES; i++)
+		lowmem_pages += pgdat->node_zones[i].managed_pages;
+	for (int i = 0; i < MAX_NR_ZONES; i++) {
+		struct zone *z = &pgdat->node_zones[i];
+		unsigned long tmp, flags;
+
+		spin_lock_irqsave(&z->lock, flags);
+		tmp = lowmem_pages ? min_free * z->managed_pages / lowmem_pages : 0;
+		z->_watermark[WMARK_MIN] = tmp;
+		tmp = max(tmp >> 2, z->managed_pages * scale / 10000);
+		z->_watermark[WMARK_LOW] = z->_watermark[WMARK_MIN] + tmp;
+		z->_watermark[WMARK_HIGH] = z->_watermark[WMARK_LOW] + tmp;
+		spin_unlock_irqrestore(&z->lock, flags);
+	}
+}
+
+/*
+ * setup_per_zone_lowmem_reserve(): a lower zone i keeps
+ * managed(i+1..j) / ratio[i] pages back from requests that could have
+ * used zone j.
+ */
+void setup_per_zone_lowmem_reserve(const unsigned int *ratio)
+{
+	struct pglist_data *pgdat = NODE_DATA();
+
+	for (int i = 0; i < MAX_NR_ZONES; i++) {
+		struct zone *z = &pgdat->node_zones[i];
+		bool clear = !ratio[i] || !z->managed_pages;
+		unsigned long managed = 0;
+
+		z->lowmem_reserve[i] = 0;
+		for (int j = i + 1; j < MAX_NR_ZONES; j++) {
+			managed += pgdat->node_zones[j].managed_pages;
+			z->lowmem_reserve[j] = clear ? 0 : (long)(managed / ratio[i]);
+		}
+	}
+}
+
+/* memblock_free_all(): hand every frame to the buddy lists in maximal blocks. */
+static void free_zone_memory(struct zone *z)
+{
+	unsigned long pfn = z->zone_start_pfn;
+	unsigned long end = pfn + z->managed_pages;
+
+	while (pfn < end) {
+		unsigned int order = MAX_PAGE_ORDER;
+
+		while (order && ((pfn & ((1UL << order) - 1)) || pfn + (1UL << order) > end))
+			order--;
+		__free_one_page(page_of(pfn), pfn, z, order, get_pageblock_migratetype(page_of(pfn)));
+		pfn += 1UL << order;
+	}
+}
+
+static int zone_init(struct zone *z, int idx, unsigned long start, unsigned long pages)
+{
+	memset(z, 0, sizeof(*z));
+	spin_lock_init(&z->lock);
+	z->name = zone_names[idx];
+	z->idx = idx;
+	z->zone_start_pfn = start;
+	z->managed_pages = pages;
+	for (int o = 0; o < NR_PAGE_ORDERS; o++)
+		for (int mt = 0; mt < MIGRATE_TYPES; mt++)
+			INIT_LIST_HEAD(&z->free_area[o].free_list[mt]);
+	INIT_LIST_HEAD(&z->ballast);
+	z->pageblock_mt = malloc(pages / pageblock_nr_pages + 1);
+	if (!z->pageblock_mt)
+		return -ENOMEM;
+	/* memmap_init(): every pageblock starts MIGRATE_MOVABLE */
+	memset(z->pageblock_mt, MIGRATE_MOVABLE, pages / pageblock_nr_pages + 1);
+	for (unsigned long pfn = start; pfn < start + pages; pfn++) {
+		struct page *p = page_of(pfn);
+
+		INIT_LIST_HEAD(&p->lru);
+		p->zone = (unsigned char)idx;
+		p->chan = -1;
+		p->owner = (struct lab_owner){ -1, -1, -1 };
+		p->allocator = p->owner;
+	}
+	return 0;
+}
+
+int mm_init(const struct mm_config *cfg)
+{
+	static const struct mm_config defaults;
+	struct pglist_data *pgdat = NODE_DATA();
+	unsigned long zone_pages[MAX_NR_ZONES] = { 64, 960 };
+	unsigned int ratio[MAX_NR_ZONES] = { 256, 32 };
+	unsigned long min_free = 64, reclaimable = 128, start = 0;
+	unsigned int scale = 10;
+	int high = 12, batch = 4, nr_cpus = lab_nr_cpus();
+	int err;
+
+	if (pgdat->up)
+		mm_exit();
+	if (!cfg)
+		cfg = &defaults;
+	for (int i = 0; i < MAX_NR_ZONES; i++) {
+		if (cfg->zone_pages[i])
+			zone_pages[i] = cfg->zone_pages[i];
+		if (cfg->lowmem_reserve_ratio[i])
+			ratio[i] = cfg->lowmem_reserve_ratio[i];
+		/* zones are whole pageblocks (the kernel aligns them too) */
+		if (zone_pages[i] % pageblock_nr_pages)
+			return -EINVAL;
+	}
+	if (cfg->min_free_pages)
+		min_free = cfg->min_free_pages;
+	if (cfg->watermark_scale_factor)
+		scale = cfg->watermark_scale_factor;
+	if (cfg->reclaimable_pages)
+		reclaimable = cfg->reclaimable_pages;
+	if (cfg->pcp_high > 0)
+		high = cfg->pcp_high;
+	if (cfg->pcp_batch > 0)
+		batch = cfg->pcp_batch;
+	if (cfg->nr_cpus > 0)
+		nr_cpus = cfg->nr_cpus;
+	if (nr_cpus > NR_CPUS)
+		nr_cpus = NR_CPUS;
+	if (reclaimable > zone_pages[ZONE_NORMAL] / 2)
+		return -EINVAL;
+
+	memset(pgdat, 0, sizeof(*pgdat));
+	pgdat->nr_pages = zone_pages[ZONE_DMA] + zone_pages[ZONE_NORMAL];
+	pgdat->nr_cpus = nr_cpus;
+	pgdat->mem_map = calloc(pgdat->nr_pages, sizeof(struct page));
+	pgdat->arena = mmap(NULL, pgdat->nr_pages * PAGE_SIZE, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (!pgdat->mem_map || pgdat->arena == MAP_FAILED) {
+		err = -ENOMEM;
+		goto out_free;
+	}
+	for (int i = 0; i < MAX_NR_ZONES; i++) {
+		err = zone_init(&pgdat->node_zones[i], i, start, zone_pages[i]);
+		if (err)
+			goto out_free;
+		start += zone_pages[i];
+	}
+	for (int i = 0; i < MAX_NR_ZONES; i++) {
+		struct zone *z = &pgdat->node_zones[i];
+
+		pcp_init(z, nr_cpus, high, batch);
+		for (unsigned long pfn = z->zone_start_pfn; pfn < z->zone_start_pfn + z->managed_pages; pfn++)
+			asan_poison_frames(page_of(pfn), 0);
+		free_zone_memory(z);
+	}
+	setup_per_zone_lowmem_reserve(ratio);
+	setup_per_zone_wmarks(min_free, scale);
+	pgdat->up = true;
+	reclaim_init(reclaimable);
+	reclaim_start(cfg->kswapd);
+	DEBUG_CHECK(mm_is_valid());
+	return 0;
+
+out_free:
+	for (int i = 0; i < MAX_NR_ZONES; i++)
+		free(pgdat->node_zones[i].pageblock_mt);
+	if (pgdat->arena && pgdat->arena != MAP_FAILED)
+		munmap(pgdat->arena, pgdat->nr_pages * PAGE_SIZE);
+	free(pgdat->mem_map);
+	memset(pgdat, 0, sizeof(*pgdat));
+	return err;
+}
+
+void mm_exit(void)
+{
+	struct pglist_data *pgdat = NODE_DATA();
+
+	if (!pgdat->up)
+		return;
+	reclaim_stop();
+	for (unsigned long pfn = 0; pfn < pgdat->nr_pages; pfn++)
+		asan_unpoison_frames(page_of(pfn), 0);
+	munmap(pgdat->arena, pgdat->nr_pages * PAGE_SIZE);
+	for (int i = 0; i < MAX_NR_ZONES; i++)
+		free(pgdat->node_zones[i].pageblock_mt);
+	free(pgdat->mem_map);
+	memset(pgdat, 0, sizeof(*pgdat));
+}
+
+unsigned long mm_total_pages(void)
+{
+	return NODE_DATA()->nr_pages;
+}
+
+void *page_address(const struct page *page)
+{
+	return NODE_DATA()->arena + pfn_of(page) * PAGE_SIZE;
+}
+
+struct page *virt_to_page(const void *addr)
+{
+	struct pglist_data *pgdat = NODE_DATA();
+	const char *p = addr;
+
+	if (!pgdat->up || p < pgdat->arena || p >= pgdat->arena + pgdat->nr_pages * PAGE_SIZE)
+		return NULL;
+	return page_of((unsigned long)(p - pgdat->arena) / PAGE_SIZE);
+}
+
+unsigned long page_to_pfn(const struct page *page)
+{
+	return pfn_of(page);
+}
+
+struct page *pfn_to_page(unsigned long pfn)
+{
+	if (!NODE_DATA()->up || pfn >= NODE_DATA()->nr_pages)
+		return NULL;
+	return page_of(pfn);
+}

@@ -1,0 +1,11 @@
+# tests/alloc/: the allocator's unit tests, on the threads backend.
+ALLOC_TEST_NAMES := test_buddy
+ALLOC_TESTS := $(ALLOC_TEST_NAMES:%=$(B)/tests/alloc/%)
+ALLOC_TEST_LIBS := $(B)/liballoc.a $(B)/libthreads.a $(B)/libcheck.a
+
+$(ALLOC_TESTS): $(B)/tests/alloc/%: $(B)/tests/alloc/%.o $(ALLOC_TEST_LIBS)
+	$(CC) $(LDFLAGS) $< $(ALLOC_TEST_LIBS) -lcmocka $(LDLIBS) -o $@
+
+TESTS += $(ALLOC_TESTS)
+# The multi-threaded stress test also runs under ThreadSanitizer.
+#TSAN_TESTS += $(B)/tests/alloc/test_random
