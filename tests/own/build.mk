@@ -6,3 +6,7 @@ $(B)/tests/own/test_ledger: $(B)/tests/own/test_ledger.o $(B)/libcheck.a $(B)/li
 	$(OWN_LINK)
 TESTS += $(B)/tests/own/test_ledger
 TSAN_TESTS += $(B)/tests/own/test_ledger
+
+$(B)/tests/own/test_oracle: $(B)/tests/own/test_oracle.o $(B)/liballoc.a $(B)/libcheck.a $(B)/libthreads.a
+	$(OWN_LINK)
+TESTS += $(B)/tests/own/test_oracle
