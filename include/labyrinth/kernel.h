@@ -144,6 +144,13 @@ void lab_bh_enable(const struct lab_site *s);
 #define local_bh_disable()	lab_bh_disable(LAB_SITE)
 #define local_bh_enable()	lab_bh_enable(LAB_SITE)
 
+/*
+ * Raise softirq nr on this CPU (raise_softirq(), kernel/softirq.c): it
+ * runs on IRQ exit, on local_bh_enable() or from ksoftirqd.
+ */
+void lab_raise_softirq(int nr);
+#define raise_softirq(nr)	lab_raise_softirq(nr)
+
 /* ---- spinlocks ----------------------------------------------------- */
 
 /* A lock class, as lockdep has them: one per spin_lock_init() call site. */

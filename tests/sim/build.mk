@@ -1,0 +1,8 @@
+# tests/sim: the simulated machine and its detectors.
+SIM_TEST_LIBS := $(B)/libsim.a $(B)/libcheck.a
+
+$(B)/tests/sim/test_machine: $(B)/tests/sim/test_machine.o $(SIM_TEST_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
+
+TESTS += $(B)/tests/sim/test_machine
+TSAN_TESTS += $(B)/tests/sim/test_machine
