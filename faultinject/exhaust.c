@@ -58,12 +58,12 @@ int fault_zone_lines(int zone, int classzone, struct fault_lines *out)
 	return 0;
 }
 
-/* One zone to one line; net frames moved into the ballast, or -errno. */
+/* One zone to one line: 0 or -errno. */
 static long exhaust_zone(int zone, enum fault_line line, int classzone)
 {
 	struct fault_lines l;
 	struct mm_zone_info zi;
-	long moved = 0, target, got;
+	long target, got;
 	int ret, round;
 
 	/*
@@ -79,19 +79,16 @@ static long exhaust_zone(int zone, enum fault_line line, int classzone)
 			return ret;
 		target = l.line[line];
 		if (zi.free_pages == target)
-			return moved;
+			return 0;
 		if (zi.free_pages < target) {
 			/* Below the line: give the zone its ballast back, refill. */
-			got = mm_ballast_release(zone);
-			if (got <= 0)
+			if (mm_ballast_release(zone) <= 0)
 				return -ENOSPC;
-			moved -= got;
 			continue;
 		}
 		got = mm_ballast_fill(zone, target);
 		if (got < 0)
 			return got;
-		moved += got;
 	}
 	ret = mm_zone_info(zone, &zi);
 	if (ret)
@@ -99,12 +96,20 @@ static long exhaust_zone(int zone, enum fault_line line, int classzone)
 	ret = fault_zone_lines(zone, classzone, &l);
 	if (ret)
 		return ret;
-	return zi.free_pages == l.line[line] ? moved : -EAGAIN;
+	return zi.free_pages == l.line[line] ? 0 : -EAGAIN;
+}
+
+static long ballast_frames(void)
+{
+	struct mm_census c;
+
+	mm_census(&c);
+	return (long)c.ballast;
 }
 
 long fault_exhaust(int zone, enum fault_line line, int classzone)
 {
-	long moved = 0, got;
+	long ret;
 	int z, cz;
 
 	if ((unsigned int)line >= FAULT_LINE_NR || zone < -1 || zone >= MAX_NR_ZONES ||
@@ -112,18 +117,18 @@ long fault_exhaust(int zone, enum fault_line line, int classzone)
 		return -EINVAL;
 	/* Per-CPU pages are not NR_FREE_PAGES: bring them home first. */
 	drain_all_pages();
-	if (zone >= 0)
-		return exhaust_zone(zone, line, classzone);
-
+	if (zone >= 0) {
+		ret = exhaust_zone(zone, line, classzone);
+		return ret ? ret : ballast_frames();
+	}
 	/* Every zone a request of classzone may use (its zonelist). */
 	cz = classzone < 0 ? MAX_NR_ZONES - 1 : classzone;
 	for (z = 0; z <= cz; z++) {
-		got = exhaust_zone(z, line, cz);
-		if (got < 0)
-			return got;
-		moved += got;
+		ret = exhaust_zone(z, line, cz);
+		if (ret)
+			return ret;
 	}
-	return moved;
+	return ballast_frames();
 }
 
 long fault_exhaust_release(int zone)

@@ -105,7 +105,8 @@ void fault_injector_init(struct fault_injector *fi, const struct fault_plan *p)
 static bool rule_admits(const struct fault_rule *r, int site, gfp_t gfp,
 			unsigned int order, struct lab_owner who)
 {
-	unsigned long sites = r->site_mask ? r->site_mask : ~1UL;
+	/* fail_page_alloc hooks __alloc_pages() only; other sites are opt-in. */
+	unsigned long sites = r->site_mask ? r->site_mask : 1UL << FAULT_SITE_ALLOC_PAGES;
 
 	if (site < 1 || site >= (int)(8 * sizeof(sites)) || !(sites & (1UL << site)))
 		return false;

@@ -76,7 +76,7 @@ struct fault_rule {
 	int actor;			/* actor id, -1: any */
 	char actor_name[FAULT_NAME_LEN]; /* actor by lab_actor_name(), "": any */
 	int cpu;			/* -1: any */
-	unsigned long site_mask;	/* 1 << FAULT_SITE_*; 0: every real site */
+	unsigned long site_mask;	/* 1 << FAULT_SITE_*; 0: alloc_pages only */
 	/* fail-nth (/proc/<pid>/fail-nth) */
 	unsigned long fail_nth;		/* fail the Nth admitted call; 0: off */
 	bool persist;			/* ... and every admitted call after it */
@@ -192,7 +192,7 @@ struct fault_injector {
 	fault_verbose_fn verbose_fn;	/* NULL: pr_info() */
 	void *verbose_arg;
 	bool installed;
-	long ballast;			/* frames moved to the ballast by the plan */
+	long ballast;			/* ballast frames after the plan's exhausts */
 	bool kswapd_held;		/* the plan holds kswapd */
 	int lock;			/* guards all of the above while deciding */
 };
@@ -240,11 +240,12 @@ struct fault_lines {
 /* Compute the lines from mm_zone_info(); classzone -1: the highest zone. */
 int fault_zone_lines(int zone, int classzone, struct fault_lines *out);
 /*
- * Drain zone (-1: every zone) to a line: per-CPU lists are drained
- * first, then frames go to the ballast until NR_FREE_PAGES equals the
- * line. Returns frames moved (>= 0), -ENOSPC if the zone was already
- * below the line and the ballast could not give enough back, -EINVAL on
- * bad arguments. Callable from any actor at any point.
+ * Drain zone (-1: every zone of the class) to a line: per-CPU lists are
+ * drained first, then frames go to the ballast until NR_FREE_PAGES
+ * equals the line. Returns the frames the ballast holds afterwards
+ * (>= 0, all zones), -ENOSPC if a zone was below its line and its
+ * ballast could not give enough back, -EINVAL on bad arguments.
+ * Callable from any actor at any point.
  */
 long fault_exhaust(int zone, enum fault_line line, int classzone);
 long fault_exhaust_release(int zone);	/* mm_ballast_release() */

@@ -43,7 +43,7 @@ static int run_actions(struct fault_injector *fi, char *err, size_t errlen)
 					 i, fault_line_name(s->exhaust_line), moved);
 				return (int)moved;
 			}
-			fi->ballast += moved;
+			fi->ballast = moved;
 		}
 		if (s->kswapd == FAULT_KSWAPD_HOLD) {
 			mm_kswapd_hold(true);

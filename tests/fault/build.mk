@@ -10,3 +10,8 @@ $(B)/tests/fault/test_plan: $(B)/tests/fault/test_plan.o $(FAULT_TEST_LIBS)
 	$(FAULT_TEST_LINK)
 TESTS += $(B)/tests/fault/test_engine $(B)/tests/fault/test_plan
 TSAN_TESTS += $(B)/tests/fault/test_engine
+
+# Against the real allocator on the threads backend.
+$(B)/tests/fault/test_exhaust: $(B)/tests/fault/test_exhaust.o $(FAULT_TEST_LIBS)
+	$(FAULT_TEST_LINK)
+TESTS += $(B)/tests/fault/test_exhaust
