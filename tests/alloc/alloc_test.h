@@ -56,6 +56,15 @@ static inline const struct mm_event *rec_last(enum mm_event_kind kind)
 	return NULL;
 }
 
+/* The last MM_EV_WMARK decision about zone zi, or NULL. */
+static inline const struct mm_event *rec_last_wmark(int zi)
+{
+	for (int i = rec.nr - 1; i >= 0; i--)
+		if (rec.ev[i].kind == MM_EV_WMARK && rec.ev[i].zone == zi)
+			return &rec.ev[i];
+	return NULL;
+}
+
 static inline int machine_up_cfg(const struct mm_config *cfg, int nr_cpus)
 {
 	if (threads_init(nr_cpus))
