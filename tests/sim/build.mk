@@ -6,3 +6,9 @@ $(B)/tests/sim/test_machine: $(B)/tests/sim/test_machine.o $(SIM_TEST_LIBS)
 
 TESTS += $(B)/tests/sim/test_machine
 TSAN_TESTS += $(B)/tests/sim/test_machine
+
+$(B)/tests/sim/test_detectors: $(B)/tests/sim/test_detectors.o $(SIM_TEST_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
+
+TESTS += $(B)/tests/sim/test_detectors
+TSAN_TESTS += $(B)/tests/sim/test_detectors
