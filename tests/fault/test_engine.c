@@ -7,6 +7,7 @@
  * A pattern string reads like the calls: one character per call, 'x'
  * where a failure was injected, '.' where the call went through.
  */
+#include <sched.h>
 #include <string.h>
 #include "tests/harness.h"
 #include "threads/threads.h"
@@ -422,6 +423,62 @@ static void test_verbose(void **state)
 	assert_int_equal(nvlines, 2);
 }
 
+/* ---- real threads and interrupts ------------------------------------ */
+
+#define STRESS_CALLS	4000
+
+static unsigned long irq_calls;
+static int stress_go;
+
+static void stress_irq(void *arg)
+{
+	fault_should_fail(&fi, FAULT_SITE_ALLOC_PAGES, GFP_ATOMIC, 0);
+	__atomic_add_fetch(&irq_calls, 1, __ATOMIC_RELAXED);
+}
+
+static void stress_task(void *arg)
+{
+	int i, other = *(int *)arg;
+
+	/* Raise interrupts only once both CPUs' threads are registered. */
+	while (!__atomic_load_n(&stress_go, __ATOMIC_ACQUIRE))
+		sched_yield();
+	for (i = 0; i < STRESS_CALLS; i++) {
+		fault_should_fail(&fi, FAULT_SITE_ALLOC_PAGES, GFP_ATOMIC, 0);
+		if (i % 64 == 0)
+			threads_raise_hardirq(other);
+	}
+}
+
+/*
+ * Two CPUs deciding at once while interrupts (signals) land on them:
+ * the decision stays exact (interval 3 fails exactly a third of all
+ * calls) and an interrupt never deadlocks on the injector's lock.
+ */
+static void test_concurrent_exact_counts(void **state)
+{
+	static int cpu_of[2] = { 1, 0 };
+	unsigned long calls;
+
+	assert_int_equal(threads_init(2), 0);
+	irq_calls = 0;
+	stress_go = 0;
+	load("interval=3");
+	threads_set_hardirq(0, "irq0", stress_irq, NULL);
+	threads_set_hardirq(1, "irq1", stress_irq, NULL);
+	assert_int_equal(threads_spawn(0, "t0", stress_task, &cpu_of[0]), 0);
+	assert_int_equal(threads_spawn(1, "t1", stress_task, &cpu_of[1]), 0);
+	__atomic_store_n(&stress_go, 1, __ATOMIC_RELEASE);
+	threads_join_all();
+	calls = 2 * STRESS_CALLS + __atomic_load_n(&irq_calls, __ATOMIC_RELAXED);
+	assert_true(calls > 2 * STRESS_CALLS);	/* interrupts really came */
+	assert_int_equal(fi.total.calls, calls);
+	assert_int_equal(fi.total.admitted, calls);
+	assert_int_equal(fi.total.failed, calls / 3);
+	assert_int_equal(fi.st[0].count, calls);
+	assert_int_equal(fi.lock, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -442,6 +499,7 @@ int main(void)
 		cmocka_unit_test(test_two_rules_independent),
 		cmocka_unit_test(test_selftest_site),
 		cmocka_unit_test(test_verbose),
+		cmocka_unit_test(test_concurrent_exact_counts),
 	};
 
 	return LAB_RUN_TESTS_FIXTURE(tests, setup, teardown);
