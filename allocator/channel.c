@@ -20,7 +20,16 @@ int chan_init(struct channel *ch, enum chan_kind kind, unsigned int size, int id
 	ch->size = n;
 	ch->head = 0;
 	ch->tail = 0;
-	spin_lock_init(&ch->lock);
+	/*
+	 * Two init sites, two lock classes: lockdep judges irq safety per
+	 * class, and an irqsave ring used in hardirq must not share a class
+	 * with a _bh ring taken with hardirqs on (the kernel separates them
+	 * the same way, or with lockdep_set_class()).
+	 */
+	if (kind == CHAN_LOCKED_BH)
+		spin_lock_init(&ch->lock);
+	else
+		spin_lock_init(&ch->lock);
 	for (n = 0; n < CHAN_MAX_SLOTS; n++)
 		ch->slots[n] = (struct chan_slot){ NULL, 0 };
 	return 0;

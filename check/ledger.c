@@ -503,6 +503,24 @@ static enum report_kind stranger_kind(unsigned long pfn, struct lab_owner who)
 	return REPORT_DOUBLE_OWN;
 }
 
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define LEDGER_ASAN 1
+#endif
+#endif
+#ifdef LEDGER_ASAN
+#include <sanitizer/asan_interface.h>
+static bool frame_poisoned(void *p, size_t n)
+{
+	return __asan_region_is_poisoned(p, n) != NULL;
+}
+#else
+static bool frame_poisoned(void *p, size_t n)
+{
+	return false;
+}
+#endif
+
 /* Read and write stamps: the ledger's own business, never a client access. */
 __attribute__((no_sanitize("address", "thread")))
 static bool stamp_read(unsigned long pfn, struct ledger_stamp *out)
@@ -681,8 +699,13 @@ static void on_take(const struct mm_event *ev)
 		what = "taking out of a channel a frame that was freed:";
 		break;
 	case LP_FLIGHT:
-		kind = REPORT_INVARIANT;
-		what = "take from the wrong channel or with the wrong order of";
+		if (f->chan != ev->chan) {
+			/* Published in two rings at once: a duplicated transfer. */
+			what = "taking out of a channel a frame in flight in another:";
+		} else {
+			kind = REPORT_INVARIANT;
+			what = "take with the wrong order or of a tail of";
+		}
 		break;
 	default:
 		what = "taking out of a channel a frame held elsewhere:";
@@ -693,7 +716,13 @@ static void on_take(const struct mm_event *ev)
 		      ev->chan);
 	print_frame(ev->pfn);
 	report_end();
-	/* The taker believes it owns the block now; so does the ledger. */
+	/*
+	 * Mirror what page_take() did: a block someone owns or that is in
+	 * flight changes hands; a free, pooled, cached or ballast block
+	 * stays where it is (the allocator leaves it alone too).
+	 */
+	if (f->place != LP_OWNED && f->place != LP_FLIGHT)
+		return;
 	split_around(ev->pfn, ev->order);
 	set_block(ev->pfn, ev->order, LP_OWNED, ev->who, -1, &a, ev->zone);
 }
@@ -838,6 +867,14 @@ NOTSAN void ledger_touch_pfn(unsigned long pfn, struct lab_owner who,
 		goto out;
 	p = L.mem ? L.mem(head, L.mem_arg) : NULL;
 	s = (struct ledger_stamp){ STAMP_MAGIC, head, who.actor, who.ctx, f->gen };
+	if (p && frame_poisoned(p, sizeof(s))) {
+		/* The ledger says owned, the allocator holds it free. */
+		bug_begin(REPORT_USE_AFTER_FREE, site, who,
+			  "touching a frame the allocator has poisoned as free:", pfn);
+		print_frame(pfn);
+		report_end();
+		goto out;
+	}
 	if (p) {
 		/* The owner's own write: ASan checks it like any client write. */
 		memcpy(p, &s, sizeof(s));

@@ -10,3 +10,10 @@ TSAN_TESTS += $(B)/tests/own/test_ledger
 $(B)/tests/own/test_oracle: $(B)/tests/own/test_oracle.o $(B)/liballoc.a $(B)/libcheck.a $(B)/libthreads.a
 	$(OWN_LINK)
 TESTS += $(B)/tests/own/test_oracle
+
+# On the simulated machine (issue #3), when it is in the tree.
+ifneq ($(wildcard sim/machine.c),)
+$(B)/tests/own/test_channel_sim: $(B)/tests/own/test_channel_sim.o $(B)/liballoc.a $(B)/libcheck.a $(B)/libsim.a
+	$(OWN_LINK)
+TESTS += $(B)/tests/own/test_channel_sim
+endif

@@ -148,6 +148,15 @@ static void double_take_twin_silent(void **state)
 	expect_silent();
 }
 
+/* One frame published in two rings: taken out of the one it is not in. */
+static void take_from_other_channel_fires(void **state)
+{
+	ev(MM_EV_ALLOC, A, 3, 0, -1, "irq_rx_refill");
+	ev(MM_EV_GIVE, A, 3, 0, 1, "irq_rx_push");
+	ev(MM_EV_TAKE, B, 3, 0, 2, "napi_poll");
+	expect_sig("double-own/napi_poll/softirq");
+}
+
 /* A frame both on the free lists (reclaimed) and owned. */
 static void reclaim_owned_fires(void **state)
 {
@@ -453,6 +462,7 @@ int main(void)
 		T(double_alloc_fires), T(double_alloc_twin_silent),
 		T(overlapping_block_fires), T(overlapping_block_twin_silent),
 		T(double_take_fires), T(double_take_twin_silent),
+		T(take_from_other_channel_fires),
 		T(reclaim_owned_fires), T(reclaim_twin_silent),
 		T(ballast_owned_fires), T(ballast_twin_silent),
 		T(stamp_clash_fires), T(stamp_twin_silent),
