@@ -17,3 +17,7 @@ $(B)/tests/own/test_channel_sim: $(B)/tests/own/test_channel_sim.o $(B)/liballoc
 	$(OWN_LINK)
 TESTS += $(B)/tests/own/test_channel_sim
 endif
+
+$(B)/tests/own/test_asan_free: $(B)/tests/own/test_asan_free.o $(B)/liballoc.a $(B)/libcheck.a $(B)/libthreads.a
+	$(OWN_LINK)
+TESTS += $(B)/tests/own/test_asan_free
