@@ -118,7 +118,7 @@ static bool pcp_is_valid(struct zone *z, int cpu)
 			struct page *p = list_entry(pos, struct page, lru);
 
 			CHECK(zone_spans_pfn(z, pfn_of(p)));
-			CHECK(p->order == o && !p->buddy && p->pcp_cpu == cpu);
+			CHECK(p->order == o && !p->buddy && READ_ONCE(p->pcp_cpu) == cpu);
 			CHECK(p->list_mt == i % MIGRATE_PCPTYPES);
 			for (unsigned long k = 0; k < (1UL << o); k++)
 				CHECK(READ_ONCE(p[k].place) == PLACE_PCP);
@@ -129,7 +129,8 @@ static bool pcp_is_valid(struct zone *z, int cpu)
 	for (unsigned long pfn = z->zone_start_pfn; pfn < z->zone_start_pfn + z->managed_pages; pfn++) {
 		struct page *p = page_of(pfn);
 
-		if (READ_ONCE(p->place) == PLACE_PCP && p->pcp_cpu == cpu)
+		if (__atomic_load_n(&p->place, __ATOMIC_ACQUIRE) == PLACE_PCP &&
+		    READ_ONCE(p->pcp_cpu) == cpu)
 			frames++;
 	}
 	CHECK(frames == (unsigned long)sum);

@@ -236,6 +236,15 @@ static inline void set_place(struct page *page, unsigned int order, int place)
 		WRITE_ONCE(page[i].place, place);
 }
 
+/* Onto cpu's pcp list: the CPU is written before the place it qualifies. */
+static inline void set_place_pcp(struct page *page, unsigned int order, int cpu)
+{
+	for (unsigned long i = 0; i < (1UL << order); i++) {
+		WRITE_ONCE(page[i].pcp_cpu, (signed char)cpu);
+		__atomic_store_n(&page[i].place, PLACE_PCP, __ATOMIC_RELEASE);
+	}
+}
+
 static inline void set_owner(struct page *page, struct lab_owner who)
 {
 	WRITE_ONCE(page->owner.cpu, who.cpu);

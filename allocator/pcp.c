@@ -69,10 +69,9 @@ static int rmqueue_bulk(struct zone *z, unsigned int order, int count,
 
 		if (!page)
 			break;
-		set_place(page, order, PLACE_PCP);
+		set_place_pcp(page, order, smp_processor_id());
 		page->order = order;
 		page->list_mt = (signed char)mt;
-		page->pcp_cpu = (signed char)smp_processor_id();
 		list_add_tail(&page->lru, list);
 	}
 	spin_unlock_irqrestore(&z->lock, flags);
@@ -175,10 +174,9 @@ void free_unref_page(struct page *page, unsigned int order)
 		return;
 	}
 	pindex = order_to_pindex(mt, order);
-	set_place(page, order, PLACE_PCP);
+	set_place_pcp(page, order, smp_processor_id());
 	page->order = order;
 	page->list_mt = (signed char)mt;
-	page->pcp_cpu = (signed char)smp_processor_id();
 	list_add(&page->lru, &pcp->lists[pindex]);
 	pcp->count += 1 << order;
 	race_point();
