@@ -206,7 +206,7 @@ static int benign_depth(const struct fault_injector *fi, int actor)
 }
 
 static void verbose_line(struct fault_injector *fi, const struct fault_rule *r,
-			 const struct fault_rule_state *st, const struct fault_record *rec)
+			 long space, long times, const struct fault_record *rec)
 {
 	char line[256];
 	static const char *const ctx[] = { "task", "softirq", "hardirq" };
@@ -219,11 +219,94 @@ static void verbose_line(struct fault_injector *fi, const struct fault_rule *r,
 		 fault_site_name(rec->site), rec->gfp, rec->order, rec->who.cpu,
 		 rec->who.ctx >= 0 && rec->who.ctx < LAB_CTX_NR ? ctx[rec->who.ctx] : "?",
 		 lab_actor_name(rec->who.actor), rec->call, rec->spec, r->interval,
-		 r->probability, st->space, st->times);
+		 r->probability, space, times);
 	if (fi->verbose_fn)
 		fi->verbose_fn(line, fi->verbose_arg);
 	else
 		lab_printk(KERN_NOTICE, "%s", line);
+}
+
+static bool same_owner(struct lab_owner a, struct lab_owner b)
+{
+	return a.cpu == b.cpu && a.ctx == b.ctx && a.actor == b.actor;
+}
+
+/*
+ * An injected alloc_pages() failure now owes its caller a NULL; at most
+ * one per context (a context's allocation returns before its next one
+ * starts). Called with fi->lock held.
+ */
+static void pending_add(struct fault_injector *fi, struct lab_owner who)
+{
+	int i, slot = -1;
+
+	for (i = 0; i < FAULT_MAX_BENIGN; i++) {
+		if (fi->pending[i].set && same_owner(fi->pending[i].who, who)) {
+			slot = i;
+			break;
+		}
+		if (slot < 0 && !fi->pending[i].set)
+			slot = i;
+	}
+	if (slot < 0)
+		slot = 0;	/* full: forget the oldest slot rather than lose this one */
+	fi->pending[slot].who = who;
+	fi->pending[slot].set = true;
+}
+
+void fault_mm_event(const struct mm_event *ev, void *arg)
+{
+	struct fault_injector *fi = arg ? arg : fault_installed();
+	unsigned long flags;
+	int i;
+
+	if (!fi || (ev->kind != MM_EV_ALLOC && ev->kind != MM_EV_ALLOC_FAIL))
+		return;
+	flags = lab_irq_save(LAB_SITE);
+	fault_lock(fi);
+	for (i = 0; i < FAULT_MAX_BENIGN; i++) {
+		if (!fi->pending[i].set || !same_owner(fi->pending[i].who, ev->who))
+			continue;
+		fi->pending[i].set = false;
+		if (ev->kind == MM_EV_ALLOC_FAIL)
+			fi->reported++;
+		else
+			fi->unreported++;	/* a page although the hook said fail */
+		break;
+	}
+	fault_unlock(fi);
+	lab_irq_restore(flags, LAB_SITE);
+}
+
+int fault_add_rule(struct fault_injector *fi, const struct fault_rule *r)
+{
+	unsigned long flags;
+	struct fault_spec *s;
+	int i;
+
+	flags = lab_irq_save(LAB_SITE);
+	fault_lock(fi);
+	i = fi->plan.nr;
+	if (i >= FAULT_MAX_SPECS) {
+		i = -ENOSPC;
+		goto out;
+	}
+	s = &fi->plan.spec[i];
+	memset(s, 0, sizeof(*s));
+	s->has_rule = true;
+	s->rule = *r;
+	s->exhaust_zone = -2;
+	s->exhaust_classzone = -1;
+	memset(&fi->st[i], 0, sizeof(fi->st[i]));
+	fi->st[i].space = r->space;
+	fi->st[i].times = r->times;
+	fi->st[i].rng = r->seed;
+	/* Publish: fault_should_fail() reads nr first, then the spec. */
+	__atomic_store_n(&fi->plan.nr, i + 1, __ATOMIC_RELEASE);
+out:
+	fault_unlock(fi);
+	lab_irq_restore(flags, LAB_SITE);
+	return i;
 }
 
 bool fault_should_fail(struct fault_injector *fi, int site, gfp_t gfp, unsigned int order)
@@ -231,11 +314,14 @@ bool fault_should_fail(struct fault_injector *fi, int site, gfp_t gfp, unsigned 
 	struct lab_owner who = fi->current();
 	bool admit[FAULT_MAX_SPECS] = { false };
 	bool any = false, fail = false;
-	int i, by = -1;
+	int i, nr, by = -1;
 	unsigned long flags;
 	struct fault_record rec;
+	long space = 0, times = 0;
 
-	for (i = 0; i < fi->plan.nr; i++) {
+	/* Rules added at run time (fault_add_rule()) count from the next call. */
+	nr = __atomic_load_n(&fi->plan.nr, __ATOMIC_ACQUIRE);
+	for (i = 0; i < nr; i++) {
 		if (!fi->plan.spec[i].has_rule)
 			continue;
 		admit[i] = rule_admits(&fi->plan.spec[i].rule, site, gfp, order, who);
@@ -262,7 +348,7 @@ bool fault_should_fail(struct fault_injector *fi, int site, gfp_t gfp, unsigned 
 		fi->nofail++;
 		any = false;
 	}
-	for (i = 0; i < fi->plan.nr; i++) {
+	for (i = 0; i < nr; i++) {
 		struct fault_rule_state *st = &fi->st[i];
 
 		if (!fi->plan.spec[i].has_rule)
@@ -295,13 +381,17 @@ bool fault_should_fail(struct fault_injector *fi, int site, gfp_t gfp, unsigned 
 		if (fi->total.failed == 1)
 			fi->first = rec;
 		fi->last = rec;
+		if (site == FAULT_SITE_ALLOC_PAGES)
+			pending_add(fi, who);
+		space = fi->st[by].space;
+		times = fi->st[by].times;
 	}
 	fault_unlock(fi);
 	lab_irq_restore(flags, LAB_SITE);
 
 	/* fail_page_alloc passes FAULT_NOWARN for __GFP_NOWARN callers. */
 	if (fail && fi->plan.spec[by].rule.verbose && !(gfp & __GFP_NOWARN))
-		verbose_line(fi, &fi->plan.spec[by].rule, &fi->st[by], &rec);
+		verbose_line(fi, &fi->plan.spec[by].rule, space, times, &rec);
 	return fail;
 }
 

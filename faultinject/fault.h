@@ -173,7 +173,9 @@ typedef struct lab_owner (*fault_current_fn)(void);
 /*
  * All fault-injection state of one run. Invariant: total.calls ==
  * total.filtered + total.admitted; for every part i with a rule,
- * st[i].n.calls == total.calls; lock is 0 outside fault_should_fail().
+ * st[i].n.calls == the calls since it was added (total.calls for the
+ * plan's own parts); reported + unreported <= injected alloc_pages
+ * failures; lock is 0 outside the functions below.
  */
 struct fault_injector {
 	struct fault_plan plan;
@@ -187,6 +189,12 @@ struct fault_injector {
 		int actor;
 		int depth;
 	} benign[FAULT_MAX_BENIGN];	/* open benign regions, by actor */
+	struct {
+		struct lab_owner who;
+		bool set;
+	} pending[FAULT_MAX_BENIGN];	/* injected alloc_pages failures owed a NULL */
+	unsigned long reported;		/* ... that reached the caller (MM_EV_ALLOC_FAIL) */
+	unsigned long unreported;	/* ... answered with a page instead: a bug */
 	int force_actor;		/* fail every call of this actor; -1: none */
 	fault_current_fn current;	/* context source, lab_current() by default */
 	fault_verbose_fn verbose_fn;	/* NULL: pr_info() */
@@ -207,6 +215,23 @@ void fault_injector_init(struct fault_injector *fi, const struct fault_plan *p);
  * always fails (the self-test) and is counted apart.
  */
 bool fault_should_fail(struct fault_injector *fi, int site, gfp_t gfp, unsigned int order);
+
+/*
+ * Add a rule while fi is live (a program's "fail the next N" op is
+ * fail-nth=1,persist,times=N); it sees calls from the next one on.
+ * Returns its index, or -ENOSPC.
+ */
+int fault_add_rule(struct fault_injector *fi, const struct fault_rule *r);
+
+/*
+ * The caller-side check, an mm_listen() listener (arg: the injector, or
+ * NULL for the installed one; register it once, listeners outlive
+ * mm_init()). Every alloc_pages() failure injected for a context must
+ * come back from the allocator as MM_EV_ALLOC_FAIL for that context
+ * (counted in reported); an MM_EV_ALLOC instead means the allocator
+ * handed out a page the hook failed (counted in unreported).
+ */
+void fault_mm_event(const struct mm_event *ev, void *arg);
 
 /*
  * Install fi as the allocator's fault hook, run the plan's actions
@@ -281,6 +306,7 @@ struct fault_sweep_outcome {
 	enum fault_sweep_mode mode;
 	bool reached;			/* the run made at least n admitted calls */
 	int verdict;			/* run_fn's return value */
+	unsigned long unreported;	/* injected failures answered with a page */
 	unsigned long failed;		/* failures injected in this run */
 	struct fault_record first;	/* the Nth call, valid if reached */
 };
@@ -291,7 +317,8 @@ typedef void (*fault_sweep_cb)(const struct fault_sweep_outcome *o, void *arg);
  * Re-run run for n = 1, 2, ... failing the nth admitted call (filters
  * from filter, NULL: every call) until a run ends with no fault
  * reached, or max_n runs (0: 100000). report is called for each n
- * whose verdict is non-zero (also for the last, fault-free run).
+ * whose verdict is non-zero or whose injected failure did not reach
+ * its caller (fault_mm_event() registered), also for the last run.
  * Returns the number of violating runs, -EINVAL if run never installed
  * the injector, -E2BIG if max_n was hit.
  */

@@ -52,9 +52,10 @@ long fault_sweep(fault_run_fn run, void *arg, enum fault_sweep_mode mode,
 			return -EINVAL;	/* run never installed fi: nothing was swept */
 		o.reached = fi.st[0].nth_fired;
 		o.failed = fi.total.failed;
+		o.unreported = fi.unreported;
 		if (o.reached)
 			o.first = fi.first;
-		if (o.verdict) {
+		if (o.verdict || o.unreported) {
 			bad++;
 			if (report)
 				report(&o, cb_arg);

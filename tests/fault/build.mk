@@ -15,6 +15,8 @@ TSAN_TESTS += $(B)/tests/fault/test_engine
 $(B)/tests/fault/test_exhaust: $(B)/tests/fault/test_exhaust.o $(FAULT_TEST_LIBS)
 	$(FAULT_TEST_LINK)
 TESTS += $(B)/tests/fault/test_exhaust
+TSAN_TESTS += $(B)/tests/fault/test_exhaust
 $(B)/tests/fault/test_sweep: $(B)/tests/fault/test_sweep.o $(FAULT_TEST_LIBS)
 	$(FAULT_TEST_LINK)
 TESTS += $(B)/tests/fault/test_sweep
+TSAN_TESTS += $(B)/tests/fault/test_sweep

@@ -7,6 +7,7 @@
  * A pattern string reads like the calls: one character per call, 'x'
  * where a failure was injected, '.' where the call went through.
  */
+#include <errno.h>
 #include <sched.h>
 #include <string.h>
 #include "tests/harness.h"
@@ -423,6 +424,59 @@ static void test_verbose(void **state)
 	assert_int_equal(nvlines, 2);
 }
 
+static void test_add_rule_at_run_time(void **state)
+{
+	struct fault_rule r;
+	char b[64];
+
+	load("interval=2");
+	assert_string_equal(run(3, GFP_ATOMIC, 0, b), ".x.");
+	/* "Fail the next 2": fail-nth=1,persist,times=2, from call 4 on. */
+	fault_rule_init(&r);
+	r.fail_nth = 1;
+	r.persist = true;
+	r.times = 2;
+	r.probability = 0;
+	assert_int_equal(fault_add_rule(&fi, &r), 1);
+	assert_string_equal(run(5, GFP_ATOMIC, 0, b), "xxx.x");
+	assert_int_equal(fi.st[1].n.calls, 5);
+	assert_int_equal(fi.st[1].n.failed, 2);
+	assert_int_equal(fi.st[0].n.failed, 4);
+	assert_int_equal(fi.total.failed, 5);
+	while (fi.plan.nr < FAULT_MAX_SPECS)
+		assert_true(fault_add_rule(&fi, &r) >= 0);
+	assert_int_equal(fault_add_rule(&fi, &r), -ENOSPC);
+}
+
+static void test_caller_side_check(void **state)
+{
+	struct mm_event ev = { .kind = MM_EV_ALLOC, .who = lab_current() };
+
+	load("probability=100");
+	/* An injected failure answered with a page: unreported. */
+	assert_true(fault_should_fail(&fi, FAULT_SITE_ALLOC_PAGES, GFP_ATOMIC, 0));
+	fault_mm_event(&ev, &fi);
+	assert_int_equal(fi.unreported, 1);
+	/* A later successful allocation owes nothing. */
+	fault_mm_event(&ev, &fi);
+	assert_int_equal(fi.unreported, 1);
+	/* Answered with NULL (MM_EV_ALLOC_FAIL): reported. */
+	assert_true(fault_should_fail(&fi, FAULT_SITE_ALLOC_PAGES, GFP_ATOMIC, 0));
+	ev.who.ctx = LAB_CTX_HARDIRQ;		/* someone else's event: not ours */
+	fault_mm_event(&ev, &fi);
+	ev.kind = MM_EV_ALLOC_FAIL;
+	ev.who = lab_current();
+	fault_mm_event(&ev, &fi);
+	assert_int_equal(fi.reported, 1);
+	assert_int_equal(fi.unreported, 1);
+	/* Other sites owe no NULL to an alloc_pages() caller. */
+	load("site=pcp_refill");
+	assert_true(fault_should_fail(&fi, FAULT_SITE_PCP_REFILL, 0, 0));
+	ev.kind = MM_EV_ALLOC;
+	fault_mm_event(&ev, &fi);
+	assert_int_equal(fi.unreported, 0);
+}
+
 /* ---- real threads and interrupts ------------------------------------ */
 
 #define STRESS_CALLS	4000
@@ -499,6 +553,8 @@ int main(void)
 		cmocka_unit_test(test_two_rules_independent),
 		cmocka_unit_test(test_selftest_site),
 		cmocka_unit_test(test_verbose),
+		cmocka_unit_test(test_add_rule_at_run_time),
+		cmocka_unit_test(test_caller_side_check),
 		cmocka_unit_test(test_concurrent_exact_counts),
 	};
 

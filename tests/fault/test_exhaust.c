@@ -33,6 +33,8 @@ static int group_setup(void **state)
 		return -1;
 	mm_listen_reset();
 	report_set_stream(NULL);
+	if (mm_listen(fault_mm_event, NULL))
+		return -1;
 	return mm_listen(count_ev, NULL);
 }
 
@@ -471,8 +473,10 @@ static void test_fail_nth_irq_through_allocator(void **state)
 	assert_int_equal(fi.first.who.actor, a.actor);
 	assert_int_equal(fi.first.who.ctx, LAB_CTX_HARDIRQ);
 	assert_int_equal(fi.first.site, FAULT_SITE_ALLOC_PAGES);
-	/* The allocator reported the injected failure as a failed allocation. */
+	/* The injected failure reached irq0 as NULL, and the allocator said so. */
 	assert_int_equal(nev[MM_EV_ALLOC_FAIL], 1);
+	assert_int_equal(fi.reported, 1);
+	assert_int_equal(fi.unreported, 0);
 	assert_false(report_fired());
 }
 

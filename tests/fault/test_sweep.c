@@ -120,6 +120,7 @@ static void on_violation(const struct fault_sweep_outcome *o, void *arg)
 	snprintf(s->sig[s->nbad], sizeof(s->sig[0]), "%s", report_signature());
 	s->bad_n[s->nbad] = o->n;
 	s->bad_first[s->nbad] = o->first;
+	assert_int_equal(o->unreported, 0);
 	s->nbad++;
 }
 
@@ -131,6 +132,8 @@ static int group_setup(void **state)
 	report_set_stream(NULL);
 	report_set_mode(REPORT_RECORD);
 	if (ledger_init(0))
+		return -1;
+	if (mm_listen(fault_mm_event, NULL))
 		return -1;
 	return ledger_attach();
 }
