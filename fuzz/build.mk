@@ -6,3 +6,32 @@ PROG_OBJS := $(PROG_SRCS:%.c=$(B)/%.o)
 $(B)/libprogram.a: $(PROG_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
+
+# libinterp.a: the interpreter and the adapter for labyrinth's allocator.
+INTERP_SRCS := fuzz/interp.c fuzz/alloc_labyrinth.c
+INTERP_OBJS := $(INTERP_SRCS:%.c=$(B)/%.o)
+$(B)/libinterp.a: $(INTERP_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+# Everything a program run needs, in one link group (check/ and the
+# allocator and machine call each other).
+FUZZ_LIBS := $(B)/libinterp.a $(B)/libprogram.a $(B)/libfault.a $(B)/liballoc.a \
+	     $(B)/libsim.a $(B)/libcheck.a
+FUZZ_LINK = -Wl,--start-group $(FUZZ_LIBS) -Wl,--end-group
+
+# Fuzz targets. Each is one source linked three ways:
+#   $(B)/fuzz/T-replay     plain main() over files and directories
+#   $(B)/fuzz/T-libfuzzer  libFuzzer (objects built with fuzzer-no-link,
+#                          see `make fuzz`, which builds in $(FUZZ_BUILD))
+#   $(B)/fuzz/T-afl        AFL++'s libFuzzer-compatible driver (CC=afl-clang-fast)
+FUZZ_TARGETS := ops
+$(B)/fuzz/%-replay: $(B)/fuzz/%.o $(B)/fuzz/replay_main.o $(FUZZ_LIBS)
+	$(CC) $(LDFLAGS) $(B)/fuzz/$*.o $(B)/fuzz/replay_main.o $(FUZZ_LINK) -o $@ $(LDLIBS)
+$(B)/fuzz/%-libfuzzer: $(B)/fuzz/%.o $(FUZZ_LIBS)
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer $(B)/fuzz/$*.o $(FUZZ_LINK) -o $@ $(LDLIBS)
+$(B)/fuzz/%-afl: $(B)/fuzz/%.o $(FUZZ_LIBS)
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer $(B)/fuzz/$*.o $(FUZZ_LINK) -o $@ $(LDLIBS)
+.PRECIOUS: $(B)/fuzz/%.o
+
+BINS += $(FUZZ_TARGETS:%=$(B)/fuzz/%-replay)

@@ -27,7 +27,7 @@ static const long knob_values[KNOB_NR][PROG_KNOB_CHOICES] = {
 	[KNOB_WSF]		= { 10, 1, 100, 300 },
 	[KNOB_PCP_HIGH]		= { 12, 8, 32, 64 },
 	[KNOB_PCP_BATCH]	= { 4, 1, 2, 8 },
-	[KNOB_RECLAIMABLE]	= { 128, 0, 32, 256 },
+	[KNOB_RECLAIMABLE]	= { 128, 16, 32, 256 },	/* 0 would mean "default" */
 };
 
 static const char *const knob_names[KNOB_NR] = {

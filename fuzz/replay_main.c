@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: MIT
+/*
+ * replay_main.c: a plain main() for a fuzz target, without any fuzzing
+ * engine (OpenSSL's and libxml2's fuzz/ do the same): runs every file
+ * named on the command line, and every file inside directories named
+ * there, through LLVMFuzzerTestOneInput() exactly as the fuzzers did.
+ * A report aborts, like under the fuzzer; otherwise the exit code is 0,
+ * or 2 when a file cannot be read.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerInitialize(int *argc, char ***argv) __attribute__((weak));
+
+#define REPLAY_MAX_INPUT	(1 << 20)
+
+static int run_file(const char *path)
+{
+	static uint8_t buf[REPLAY_MAX_INPUT];
+	FILE *f = fopen(path, "rb");
+	size_t n;
+
+	if (!f) {
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		return 2;
+	}
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	fprintf(stderr, "Running: %s (%zu bytes)\n", path, n);
+	LLVMFuzzerTestOneInput(buf, n);
+	return 0;
+}
+
+static int run_path(const char *path)
+{
+	struct dirent **names;
+	struct stat st;
+	int i, n, rc = 0;
+
+	if (stat(path, &st)) {
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		return 2;
+	}
+	if (!S_ISDIR(st.st_mode))
+		return run_file(path);
+	/* sorted, so a directory replays in the same order every time */
+	n = scandir(path, &names, NULL, alphasort);
+	if (n < 0) {
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		return 2;
+	}
+	for (i = 0; i < n; i++) {
+		char sub[4096];
+
+		if (names[i]->d_name[0] != '.') {
+			snprintf(sub, sizeof(sub), "%s/%s", path, names[i]->d_name);
+			if (!stat(sub, &st) && S_ISREG(st.st_mode) && run_file(sub))
+				rc = 2;
+		}
+		free(names[i]);
+	}
+	free(names);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	int i, rc = 0;
+
+	if (LLVMFuzzerInitialize)
+		LLVMFuzzerInitialize(&argc, &argv);
+	if (argc < 2) {
+		fprintf(stderr, "usage: %s FILE|DIR...\n", argv[0]);
+		return 2;
+	}
+	for (i = 1; i < argc; i++)
+		if (run_path(argv[i]))
+			rc = 2;
+	return rc;
+}
