@@ -21,3 +21,8 @@ endif
 $(B)/tests/own/test_asan_free: $(B)/tests/own/test_asan_free.o $(B)/liballoc.a $(B)/libcheck.a $(B)/libthreads.a
 	$(OWN_LINK)
 TESTS += $(B)/tests/own/test_asan_free
+
+$(B)/tests/own/test_channel_threads: $(B)/tests/own/test_channel_threads.o $(B)/liballoc.a $(B)/libcheck.a $(B)/libthreads.a
+	$(OWN_LINK)
+TESTS += $(B)/tests/own/test_channel_threads
+TSAN_TESTS += $(B)/tests/own/test_channel_threads
