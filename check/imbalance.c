@@ -41,9 +41,9 @@ bool check_ctx_exit(const struct check_ctx *c, unsigned long entry_count,
 
 	report_begin(REPORT_IMBALANCE, blame ? blame->func : NULL, c->ctx);
 	report_printf("=====================================\n");
-	report_printf("WARNING: context imbalance: %s %s %s\n",
-		      lab_ctx_name(c->ctx),
-		      c->ctx == LAB_CTX_TASK ? "task" : "handler", c->actor_name);
+	report_printf("WARNING: context imbalance: %s%s %s\n",
+		      lab_ctx_name(c->ctx), c->ctx == LAB_CTX_TASK ? "" : " handler",
+		      c->actor_name);
 	report_printf("------------------------------------\n");
 	report_printf("%s/%d %s (CPU %d)\n", c->actor_name, c->actor, what, c->cpu);
 	report_printf("entered with preempt_count %08lx, exited with %08lx\n",

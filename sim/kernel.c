@@ -721,7 +721,9 @@ int lab_kthread_stop(struct task_struct *t)
 	int r;
 
 	ENTER();
-	if (!a) {
+	/* a handle from an earlier run (sim_init() forgot it): nothing to stop */
+	if (!a || a < &M.actors[1] || a >= &M.actors[M.nr_actors] ||
+	    a->kind != ACTOR_KTHREAD) {
 		LEAVE();
 		return -EINVAL;
 	}
@@ -785,11 +787,16 @@ void lab_bug(const char *cond, const struct lab_site *s)
 
 void lab_printk(int level, const char *fmt, ...)
 {
+	char line[SIM_NOTE_LEN];
 	va_list ap;
 
-	if (M.cfg.quiet || level >= KERN_DEBUG)
+	if (level >= KERN_DEBUG)
 		return;
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	/* into the trace, so a report shows the messages that led to it */
+	sim_trace_note("printk: %s", line);
+	if (!M.cfg.quiet)
+		fputs(line, stderr);
 }

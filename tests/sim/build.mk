@@ -12,3 +12,10 @@ $(B)/tests/sim/test_detectors: $(B)/tests/sim/test_detectors.o $(SIM_TEST_LIBS)
 
 TESTS += $(B)/tests/sim/test_detectors
 TSAN_TESTS += $(B)/tests/sim/test_detectors
+
+# The allocator on the machine (link order: test, liballoc, libsim, libcheck).
+$(B)/tests/sim/test_sim_alloc: $(B)/tests/sim/test_sim_alloc.o $(B)/liballoc.a $(SIM_TEST_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
+
+TESTS += $(B)/tests/sim/test_sim_alloc
+TSAN_TESTS += $(B)/tests/sim/test_sim_alloc
