@@ -538,6 +538,43 @@ static void skewed_watermark_is_reported(void **state)
 	teardown_mm();
 }
 
+/*
+ * Serial mode: an allocator that decided on more free pages than the
+ * ledger can account for in that zone (a forged decision) is reported.
+ */
+static void inflated_free_count_is_reported(void **state)
+{
+	struct mm_zone_info zi;
+	struct mm_event e;
+	struct page *p;
+
+	ledger_set_serial(true);
+	oracle_set_serial(true);
+	setup_mm();
+	p = alloc_pages(GFP_KERNEL, 3);		/* 8 frames the ledger holds owned */
+	assert_non_null(p);
+	assert_false(report_fired());
+	mm_zone_info(ZONE_NORMAL, &zi);
+	memset(&e, 0, sizeof(e));
+	e.kind = MM_EV_WMARK;
+	e.who = lab_current();
+	e.gfp = GFP_KERNEL;
+	e.zone = ZONE_NORMAL;
+	e.chan = -1;
+	e.alloc_flags = 0;
+	e.mark = (long)zi.wmark[WMARK_MIN];
+	e.lowmem_reserve = zi.lowmem_reserve[ZONE_NORMAL];
+	e.free_pages = (long)zi.managed - 4;	/* more than can be free */
+	e.ok = 1;
+	oracle_event(&e, NULL);
+	assert_string_equal(report_signature(), "reserve/__zone_watermark_ok/task");
+	assert_non_null(strstr(report_text(), "not the zone's"));
+	__free_pages(p, 3);
+	teardown_mm();
+	ledger_set_serial(false);
+	oracle_set_serial(false);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -554,6 +591,7 @@ int main(void)
 		cmocka_unit_test(random_clean_allocator),
 		cmocka_unit_test(random_clean_allocator_serial),
 		cmocka_unit_test(skewed_watermark_is_reported),
+		cmocka_unit_test(inflated_free_count_is_reported),
 	};
 
 	return LAB_RUN_TESTS(tests);
