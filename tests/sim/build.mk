@@ -19,3 +19,8 @@ $(B)/tests/sim/test_sim_alloc: $(B)/tests/sim/test_sim_alloc.o $(B)/liballoc.a $
 
 TESTS += $(B)/tests/sim/test_sim_alloc
 TSAN_TESTS += $(B)/tests/sim/test_sim_alloc
+
+$(B)/tests/sim/test_pct: $(B)/tests/sim/test_pct.o $(SIM_TEST_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
+
+TESTS += $(B)/tests/sim/test_pct
