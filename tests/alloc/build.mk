@@ -1,5 +1,5 @@
 # tests/alloc/: the allocator's unit tests, on the threads backend.
-ALLOC_TEST_NAMES := test_buddy test_wmark test_gfp test_pcp test_highatomic test_mempool test_reclaim
+ALLOC_TEST_NAMES := test_buddy test_wmark test_gfp test_pcp test_highatomic test_mempool test_reclaim test_owner
 ALLOC_TESTS := $(ALLOC_TEST_NAMES:%=$(B)/tests/alloc/%)
 ALLOC_TEST_LIBS := $(B)/liballoc.a $(B)/libthreads.a $(B)/libcheck.a
 
