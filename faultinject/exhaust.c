@@ -115,8 +115,18 @@ long fault_exhaust(int zone, enum fault_line line, int classzone)
 	if ((unsigned int)line >= FAULT_LINE_NR || zone < -1 || zone >= MAX_NR_ZONES ||
 	    classzone < -1 || classzone >= MAX_NR_ZONES)
 		return -EINVAL;
-	/* Per-CPU pages are not NR_FREE_PAGES: bring them home first. */
-	drain_all_pages();
+	/*
+	 * Per-CPU pages are not NR_FREE_PAGES: bring them home first, so
+	 * they cannot lift the zone off the line later. Not from interrupt
+	 * context: drain_all_pages() takes this CPU's pcp->lock with a plain
+	 * spin_lock, which the interrupted context may hold (Linux never
+	 * drains from IRQ either: it queues work and waits). The line is
+	 * still exact there: the watermark test comes before the pcp lists
+	 * (get_page_from_freelist()), so pages on them do not help a class
+	 * that is below its line.
+	 */
+	if (!in_interrupt())
+		drain_all_pages();
 	if (zone >= 0) {
 		ret = exhaust_zone(zone, line, classzone);
 		return ret ? ret : ballast_frames();

@@ -266,10 +266,11 @@ struct fault_lines {
 int fault_zone_lines(int zone, int classzone, struct fault_lines *out);
 /*
  * Drain zone (-1: every zone of the class) to a line: per-CPU lists are
- * drained first, then frames go to the ballast until NR_FREE_PAGES
- * equals the line. Returns the frames the ballast holds afterwards
- * (>= 0, all zones), -ENOSPC if a zone was below its line and its
- * ballast could not give enough back, -EINVAL on bad arguments.
+ * drained first (not from interrupt context), then frames go to the
+ * ballast until NR_FREE_PAGES equals the line. Returns the frames the
+ * ballast holds afterwards (>= 0, all zones), -ENOSPC if a zone was
+ * below its line and its ballast could not give enough back, -EINVAL
+ * on bad arguments.
  * Callable from any actor at any point.
  */
 long fault_exhaust(int zone, enum fault_line line, int classzone);

@@ -20,3 +20,9 @@ $(B)/tests/fault/test_sweep: $(B)/tests/fault/test_sweep.o $(FAULT_TEST_LIBS)
 	$(FAULT_TEST_LINK)
 TESTS += $(B)/tests/fault/test_sweep
 TSAN_TESTS += $(B)/tests/fault/test_sweep
+
+# On the simulated machine (libsim instead of libthreads).
+$(B)/tests/fault/test_sim_fault: $(B)/tests/fault/test_sim_fault.o $(B)/libfault.a \
+		$(B)/liballoc.a $(B)/libsim.a $(B)/libcheck.a
+	$(FAULT_TEST_LINK)
+TESTS += $(B)/tests/fault/test_sim_fault
