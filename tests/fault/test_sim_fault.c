@@ -182,11 +182,75 @@ static void test_exhaust_from_hardirq(void **state)
 	mm_exit();
 }
 
+/* ---- kswapd held back or let run ------------------------------------ */
+
+static unsigned long reclaimable_before;
+
+static void waking_task(void *arg)
+{
+	/* Below LOW: the slow path wakes kswapd (GFP_ATOMIC never waits for it). */
+	struct page *p = alloc_page(GFP_ATOMIC);
+
+	if (!p)
+		task_nulls++;
+	else
+		__free_page(p);
+}
+
+static void kswapd_scenario(const struct sim_config *cfg, const char *plan)
+{
+	struct mm_config mc;
+
+	if (fault_installed())
+		fault_uninstall(fault_installed());
+	mm_exit();
+	assert_int_equal(sim_init(cfg), 0);
+	memset(&mc, 0, sizeof(mc));
+	mc.nr_cpus = cfg->nr_cpus;
+	mc.kswapd = true;
+	assert_int_equal(mm_init(&mc), 0);
+	task_nulls = 0;
+	sim_add_task(0, "task0", waking_task, NULL);
+	install(plan);
+	reclaimable_before = mm_reclaimable_pages();
+}
+
+static void held(const struct sim_config *cfg)
+{
+	kswapd_scenario(cfg, "exhaust=all:min;kswapd=hold");
+}
+
+static void let_run(const struct sim_config *cfg)
+{
+	kswapd_scenario(cfg, "exhaust=all:min;kswapd=run");
+}
+
+static void test_kswapd_hold_and_run(void **state)
+{
+	struct sim_config cfg = quiet_cfg(1);
+	struct run_result r;
+
+	r = run_twice(held, &cfg);
+	assert_int_equal(r.verdict, SIM_CLEAN);
+	assert_int_equal(task_nulls, 0);
+	assert_true(fi.kswapd_held);
+	assert_int_equal(mm_reclaimable_pages(), reclaimable_before);	/* it did not run */
+	fault_uninstall(&fi);
+
+	r = run_twice(let_run, &cfg);
+	assert_int_equal(r.verdict, SIM_CLEAN);
+	assert_false(fi.kswapd_held);
+	assert_true(mm_reclaimable_pages() < reclaimable_before);	/* it reclaimed */
+	fault_uninstall(&fi);
+	mm_exit();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fail_nth_irq0_any_interleaving),
 		cmocka_unit_test(test_exhaust_from_hardirq),
+		cmocka_unit_test(test_kswapd_hold_and_run),
 	};
 
 	report_set_stream(NULL);
