@@ -1062,6 +1062,23 @@ NOTSAN long ledger__zone_busy(int zone, long *unknown)
 	return n;
 }
 
+NOTSAN bool ledger__frame(unsigned long pfn, int *place, struct lab_owner *owner,
+			  unsigned long *head)
+{
+	bool ok = false;
+	sigset_t old;
+
+	ledger_lock(&old);
+	if (pfn < L.nr) {
+		*place = L.frame[pfn].place;
+		*owner = L.frame[pfn].owner;
+		*head = L.frame[pfn].head;
+		ok = true;
+	}
+	ledger_unlock(&old);
+	return ok;
+}
+
 NOTSAN unsigned long ledger_seq(void)
 {
 	return __atomic_load_n(&L.seq, __ATOMIC_RELAXED);

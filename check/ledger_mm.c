@@ -100,6 +100,45 @@ long ledger_zone_free(int zone)
 }
 
 /*
+ * Frame by frame: every frame the ledger holds owned is owned by the
+ * same (actor, context) in the allocator's page_owner record. A frame
+ * the allocator thinks free or someone else's while the ledger has an
+ * owner for it is the "both on a free list and owned" case of
+ * double-own, caught even when no event lied about a count.
+ */
+static bool owners_agree(void)
+{
+	unsigned long pfn, total = mm_total_pages(), head;
+	struct page_owner_info pi;
+	struct lab_owner o;
+	int place;
+
+	for (pfn = 0; pfn < total; pfn++) {
+		if (!ledger__frame(pfn, &place, &o, &head) || place != LP_OWNED)
+			continue;
+		if (page_owner_get(pfn_to_page(pfn), &pi))
+			continue;
+		if (pi.owner.actor == o.actor && pi.owner.ctx == o.ctx)
+			continue;
+		report_begin(REPORT_DOUBLE_OWN, "ledger_check_census", o.ctx);
+		report_printf("BUG: labyrinth: double-own: the allocator's page_owner and the ownership ledger disagree on pfn 0x%lx (block 0x%lx)\n",
+			      pfn, head);
+		report_printf("ledger:     owned by cpu %d, %s, actor %s (%d)\n", o.cpu,
+			      lab_ctx_name(o.ctx), lab_actor_name(o.actor), o.actor);
+		report_printf("page_owner: cpu %d, ctx %d, actor %s (%d); allocated by actor %s (%d), order %u\n",
+			      pi.owner.cpu, pi.owner.ctx, lab_actor_name(pi.owner.actor),
+			      pi.owner.actor, lab_actor_name(pi.allocator.actor),
+			      pi.allocator.actor, pi.order);
+		if (pi.site)
+			report_printf("  allocated at %s:%d in %s()\n", pi.site->file,
+				      pi.site->line, pi.site->func);
+		report_end();
+		return false;
+	}
+	return true;
+}
+
+/*
  * Conservation (DESIGN.md section 4): free lists + per-CPU lists + owned
  * + in flight + pooled + reclaimable + ballast == total, on both sides,
  * place by place; and the zones' NR_FREE_PAGES plus their pcp lists
@@ -125,6 +164,8 @@ bool ledger__census_ok(void)
 	}
 	csum = c.free + c.pcp + c.owned + c.in_flight + c.pooled +
 	       c.reclaimable + c.ballast;
+	if (!owners_agree())
+		return false;
 	ok = csum == total && l.total >= total &&
 	     l.place[LP_FREE] - (l.total - total) == c.free + c.pcp &&
 	     l.place[LP_OWNED] == c.owned && l.place[LP_FLIGHT] == c.in_flight &&

@@ -191,7 +191,7 @@ static void sweep(enum chan_kind kind, bool shared, int runs)
 	assert_true(moved > (unsigned long)runs);
 }
 
-#define RUNS	250	/* per CPU count: 1000 schedules per kind and layout */
+#define RUNS	150	/* per CPU count: 1000 schedules per kind and layout */
 
 static void locked_per_cpu(void **state)	{ sweep(CHAN_LOCKED, false, RUNS); }
 static void locked_shared(void **state)		{ sweep(CHAN_LOCKED, true, RUNS); }
