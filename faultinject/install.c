@@ -39,6 +39,11 @@ static int run_actions(struct fault_injector *fi, char *err, size_t errlen)
 			moved = fault_exhaust(s->exhaust_zone, s->exhaust_line,
 					      s->exhaust_classzone);
 			if (moved < 0) {
+				struct mm_census c;
+
+				/* Zones done before the failing one hold ballast: undo it. */
+				mm_census(&c);
+				fi->ballast = (long)c.ballast;
 				snprintf(err, errlen, "plan %d: exhaust to %s failed (%ld)",
 					 i, fault_line_name(s->exhaust_line), moved);
 				return (int)moved;
@@ -130,7 +135,8 @@ static struct fault_injector *force_begin(struct fault_injector *tmp)
 static void force_end(struct fault_injector *fi, struct fault_injector *tmp)
 {
 	__atomic_store_n(&fi->force_actor, -1, __ATOMIC_RELEASE);
-	if (fi == tmp)
+	/* Drop the temporary hook unless a plan was installed meanwhile. */
+	if (fi == tmp && !fault_installed())
 		mm_set_fault_hook(NULL, NULL);
 }
 
@@ -145,14 +151,15 @@ int fault_mempool_drain(mempool_t *pool, void **hold, int max)
 		return -EBUSY;
 	while (n < max && (before = READ_ONCE(pool->curr_nr)) > 0) {
 		/*
-		 * mempool_alloc() tries the element allocator first; it fails
-		 * (forced), so the element comes out of the reserve.
+		 * mempool_alloc() asks the hook at FAULT_SITE_MEMPOOL_ELEM
+		 * before its element allocator; forced to fail, it takes the
+		 * element out of the reserve.
 		 */
 		e = mempool_alloc(pool, GFP_ATOMIC);
 		if (!e)
 			break;
 		if (READ_ONCE(pool->curr_nr) >= before) {
-			/* The pool's allocator bypasses alloc_pages(): give it back, stop. */
+			/* Not from the reserve (a pool that skips the hook): give it back, stop. */
 			mempool_free(e, pool);
 			break;
 		}

@@ -406,7 +406,9 @@ static void test_install_exhaust_plan(void **state)
 
 static void test_install_error_undoes(void **state)
 {
+	struct mm_census c;
 	struct fault_plan pl;
+	long dma_free;
 	struct page *pages[1024];
 	struct page *p;
 	int n = 0;
@@ -415,13 +417,20 @@ static void test_install_error_undoes(void **state)
 	/* (a margin past what the pcp lists can give back when drained) */
 	while (zone_free(ZONE_NORMAL) >= line_of(ZONE_NORMAL, FAULT_LINE_HIGH) - 32 && n < 1024)
 		pages[n++] = alloc_page(GFP_ATOMIC);
-	assert_int_equal(fault_plan_parse("probability=100;exhaust=NORMAL:high", &pl,
+	/* "all": DMA (above its line) reaches it first, then NORMAL cannot. */
+	drain_all_pages();
+	dma_free = zone_free(ZONE_DMA);
+	assert_true(dma_free > line_of(ZONE_DMA, FAULT_LINE_HIGH));
+	assert_int_equal(fault_plan_parse("probability=100;exhaust=all:high", &pl,
 					  err, sizeof(err)), 0);
 	fault_injector_init(&fi, &pl);
 	assert_int_equal(fault_install(&fi, err, sizeof(err)), -ENOSPC);
 	assert_non_null(strstr(err, "exhaust to high failed"));
 	assert_null(fault_installed());
 	assert_false(fi.installed);
+	mm_census(&c);
+	assert_int_equal(c.ballast, 0);		/* DMA's ballast was given back */
+	assert_int_equal(zone_free(ZONE_DMA), dma_free);
 	/* The hook is gone: probability=100 fails nothing. */
 	p = alloc_page(GFP_ATOMIC);
 	assert_non_null(p);
