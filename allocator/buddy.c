@@ -26,7 +26,8 @@ void add_to_free_list(struct page *page, struct zone *z, unsigned int order, int
 		list_add_tail(&page->lru, &area->free_list[mt]);
 	else
 		list_add(&page->lru, &area->free_list[mt]);
-	area->nr_free++;
+	COUNTER_ADD(area->nr_free, 1);
+	COUNTER_ADD(area->nr_free_mt[mt], 1);
 	account_freepages(z, 1L << order, mt);
 }
 
@@ -35,7 +36,8 @@ void del_page_from_free_list(struct page *page, struct zone *z, unsigned int ord
 {
 	list_del(&page->lru);
 	page->buddy = 0;
-	z->free_area[order].nr_free--;
+	COUNTER_ADD(z->free_area[order].nr_free, -1);
+	COUNTER_ADD(z->free_area[order].nr_free_mt[page->list_mt], -1);
 	account_freepages(z, -(1L << order), page->list_mt);
 }
 
@@ -45,6 +47,8 @@ void move_to_free_list(struct page *page, struct zone *z, unsigned int order, in
 	struct free_area *area = &z->free_area[order];
 
 	account_freepages(z, -(1L << order), page->list_mt);
+	COUNTER_ADD(area->nr_free_mt[page->list_mt], -1);
+	COUNTER_ADD(area->nr_free_mt[new_mt], 1);
 	list_move_tail(&page->lru, &area->free_list[new_mt]);
 	page->list_mt = (signed char)new_mt;
 	account_freepages(z, 1L << order, new_mt);
@@ -154,9 +158,10 @@ int move_freepages_block(struct zone *z, struct page *page, int new_mt, int *mov
 			pfn += 1UL << o;
 			continue;
 		}
-		if (READ_ONCE(p->place) == PLACE_RECLAIMABLE ||
-		    (p->head && p->alloc_mt == MIGRATE_MOVABLE))
-			mov += p->head ? 1 << p->alloc_order : 1;
+		if (READ_ONCE(p->place) == PLACE_RECLAIMABLE)
+			mov++;
+		else if (READ_ONCE(p->head) && READ_ONCE(p->alloc_mt) == MIGRATE_MOVABLE)
+			mov += 1 << READ_ONCE(p->alloc_order);
 		pfn++;
 	}
 	set_pageblock_migratetype(page_of(start), new_mt);

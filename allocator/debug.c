@@ -41,6 +41,8 @@ static bool zone_is_valid(struct zone *z)
 		unsigned long nr = 0;
 
 		for (int mt = 0; mt < MIGRATE_TYPES; mt++) {
+			unsigned long nr_mt = nr;
+
 			list_for_each(pos, &z->free_area[o].free_list[mt]) {
 				struct page *p = list_entry(pos, struct page, lru);
 				unsigned long pfn = pfn_of(p);
@@ -59,6 +61,7 @@ static bool zone_is_valid(struct zone *z)
 				if (mt == MIGRATE_HIGHATOMIC)
 					ha_sum += 1L << o;
 			}
+			CHECK(nr - nr_mt == z->free_area[o].nr_free_mt[mt]);
 		}
 		CHECK(nr == z->free_area[o].nr_free);
 	}

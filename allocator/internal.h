@@ -64,11 +64,20 @@ struct page {
 	const struct lab_site *site;	/* allocation call site */
 };
 
-/* Invariant: nr_free == number of blocks on all free_list[mt]. */
+/*
+ * Invariant: nr_free == Σ nr_free_mt[mt]; nr_free_mt[mt] == blocks on
+ * free_list[mt]. The counts are written under zone->lock with
+ * WRITE_ONCE because the watermark check reads them without it (where
+ * Linux reads list heads racily).
+ */
 struct free_area {
 	struct list_head free_list[MIGRATE_TYPES];
 	unsigned long nr_free;
+	unsigned long nr_free_mt[MIGRATE_TYPES];
 };
+
+/* A counter written under a lock and read without it. */
+#define COUNTER_ADD(c, n)	WRITE_ONCE((c), (c) + (n))
 
 /*
  * struct per_cpu_pages (include/linux/mmzone.h): one per zone per CPU.

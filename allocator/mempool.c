@@ -49,14 +49,16 @@ static void add_element(mempool_t *pool, void *element)
 		}
 		asan_poison_frames(page, order);
 	}
-	pool->elements[pool->curr_nr++] = element;
+	pool->elements[pool->curr_nr] = element;
+	WRITE_ONCE(pool->curr_nr, pool->curr_nr + 1);
 }
 
 /* remove_element(): pool->lock held; the caller reports it after unlocking. */
 static void *remove_element(mempool_t *pool)
 {
 	BUG_ON(pool->curr_nr <= 0);
-	return pool->elements[--pool->curr_nr];
+	WRITE_ONCE(pool->curr_nr, pool->curr_nr - 1);
+	return pool->elements[pool->curr_nr];
 }
 
 /* The element now belongs to the caller: owned by it, unpoisoned. */

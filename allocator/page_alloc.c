@@ -65,10 +65,10 @@ bool __zone_watermark_ok(struct zone *z, unsigned int order, unsigned long mark,
 		if (!READ_ONCE(area->nr_free))
 			continue;
 		for (int mt = 0; mt < MIGRATE_PCPTYPES; mt++)
-			if (!list_empty(&area->free_list[mt]))
+			if (READ_ONCE(area->nr_free_mt[mt]))
 				return true;
 		if ((alloc_flags & (ALLOC_HIGHATOMIC | ALLOC_OOM)) &&
-		    !list_empty(&area->free_list[MIGRATE_HIGHATOMIC]))
+		    READ_ONCE(area->nr_free_mt[MIGRATE_HIGHATOMIC]))
 			return true;
 	}
 	return false;
@@ -423,16 +423,17 @@ void prep_new_page(struct page *page, unsigned int order, gfp_t gfp, const struc
 	if (gfp & __GFP_ZERO)
 		memset(page_address(page), 0, PAGE_SIZE << order);
 	for (unsigned long i = 0; i < (1UL << order); i++) {
-		page[i].head = 0;
-		page[i].chan = -1;
+		WRITE_ONCE(page[i].head, 0);
+		WRITE_ONCE(page[i].chan, -1);
 		set_owner(&page[i], who);
 	}
-	page->head = 1;
+	/* read by move_freepages_block() under zone->lock: WRITE_ONCE */
 	page->allocator = who;
 	page->gfp = gfp;
-	page->alloc_order = order;
-	page->alloc_mt = gfp_migratetype(gfp);
 	page->site = site;
+	WRITE_ONCE(page->alloc_order, order);
+	WRITE_ONCE(page->alloc_mt, gfp_migratetype(gfp));
+	WRITE_ONCE(page->head, 1);
 }
 
 struct page *__alloc_pages_site(gfp_t gfp, unsigned int order, const struct lab_site *site)
@@ -505,8 +506,8 @@ static bool free_pages_prepare(struct page *page, unsigned int order)
 void free_pages_to_allocator(struct page *page, unsigned int order)
 {
 	for (unsigned long i = 0; i < (1UL << order); i++) {
-		page[i].head = 0;
-		page[i].chan = -1;
+		WRITE_ONCE(page[i].head, 0);
+		WRITE_ONCE(page[i].chan, -1);
 		set_owner(&page[i], (struct lab_owner){ -1, -1, -1 });
 	}
 	asan_poison_frames(page, order);

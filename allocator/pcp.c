@@ -101,7 +101,7 @@ struct page *rmqueue_pcplist(struct zone *z, unsigned int order, int mt, unsigne
 	if (list_empty(list)) {
 		int alloced = rmqueue_bulk(z, order, nr_pcp_alloc(pcp, order), list, mt, alloc_flags);
 
-		pcp->count += alloced << order;
+		COUNTER_ADD(pcp->count, alloced << order);
 		if (list_empty(list)) {
 			pcp_spin_unlock(pcp);
 			return NULL;
@@ -110,7 +110,7 @@ struct page *rmqueue_pcplist(struct zone *z, unsigned int order, int mt, unsigne
 	race_point();
 	page = list_first_entry(list, struct page, lru);
 	list_del(&page->lru);
-	pcp->count -= 1 << order;
+	COUNTER_ADD(pcp->count, -(1 << order));
 	set_place(page, order, PLACE_OWNED);
 	pcp_spin_unlock(pcp);
 	return page;
@@ -143,7 +143,7 @@ void free_pcppages_bulk(struct zone *z, int count, struct per_cpu_pages *pcp, in
 
 			list_del(&page->lru);
 			count -= 1 << order;
-			pcp->count -= 1 << order;
+			COUNTER_ADD(pcp->count, -(1 << order));
 			__free_one_page(page, pfn_of(page), z, order, get_pageblock_migratetype(page));
 		} while (count > 0 && !list_empty(list));
 	}
@@ -178,7 +178,7 @@ void free_unref_page(struct page *page, unsigned int order)
 	page->order = order;
 	page->list_mt = (signed char)mt;
 	list_add(&page->lru, &pcp->lists[pindex]);
-	pcp->count += 1 << order;
+	COUNTER_ADD(pcp->count, 1 << order);
 	race_point();
 	if (pcp->count >= pcp->high)
 		free_pcppages_bulk(z, pcp->batch, pcp, pindex);

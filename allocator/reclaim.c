@@ -34,14 +34,14 @@ void reclaim_init(unsigned long nr)
 		spin_unlock_irqrestore(&z->lock, flags);
 		if (!page)
 			break;
-		page->head = 0;
-		page->alloc_mt = MIGRATE_MOVABLE;
+		WRITE_ONCE(page->head, 0);
+		WRITE_ONCE(page->alloc_mt, MIGRATE_MOVABLE);
 		mm_emit_simple(MM_EV_CACHE_IN, page, 0, 0, -1, NULL);
 		spin_lock_irqsave(&pgdat->lru_lock, flags);
 		WRITE_ONCE(page->place, PLACE_RECLAIMABLE);
 		list_add_tail(&page->lru, &pgdat->lru);
-		pgdat->nr_lru[page->zone]++;
-		pgdat->nr_lru_total++;
+		COUNTER_ADD(pgdat->nr_lru[page->zone], 1);
+		COUNTER_ADD(pgdat->nr_lru_total, 1);
 		spin_unlock_irqrestore(&pgdat->lru_lock, flags);
 	}
 }
@@ -58,15 +58,15 @@ void mm_cache_add(struct page *page)
 		return;
 	}
 	mm_emit_simple(MM_EV_CACHE_IN, page, 0, page->gfp, -1, LAB_SITE);
-	page->head = 0;
-	page->alloc_mt = MIGRATE_MOVABLE;
+	WRITE_ONCE(page->head, 0);
+	WRITE_ONCE(page->alloc_mt, MIGRATE_MOVABLE);
 	set_owner(page, (struct lab_owner){ -1, -1, -1 });
 	asan_poison_frames(page, 0);
 	spin_lock_irqsave(&pgdat->lru_lock, flags);
 	WRITE_ONCE(page->place, PLACE_RECLAIMABLE);
 	list_add_tail(&page->lru, &pgdat->lru);
-	pgdat->nr_lru[page->zone]++;
-	pgdat->nr_lru_total++;
+	COUNTER_ADD(pgdat->nr_lru[page->zone], 1);
+	COUNTER_ADD(pgdat->nr_lru_total, 1);
 	spin_unlock_irqrestore(&pgdat->lru_lock, flags);
 	DEBUG_CHECK(mm_is_valid());
 }
@@ -104,8 +104,8 @@ static unsigned long shrink_lru(unsigned long nr, int zone, int highest_zoneidx)
 			continue;
 		list_move_tail(&page->lru, &batch);
 		WRITE_ONCE(page->place, PLACE_OWNED);
-		pgdat->nr_lru[page->zone]--;
-		pgdat->nr_lru_total--;
+		COUNTER_ADD(pgdat->nr_lru[page->zone], -1);
+		COUNTER_ADD(pgdat->nr_lru_total, -1);
 		taken++;
 	}
 	spin_unlock_irqrestore(&pgdat->lru_lock, flags);
