@@ -46,19 +46,59 @@ void fault_plan_init(struct fault_plan *p)
 	memset(p, 0, sizeof(*p));
 }
 
-int fault_plan_add_rule(struct fault_plan *p, const struct fault_rule *r)
+/* Make s a part holding rule r and no action. */
+static void spec_set_rule(struct fault_spec *s, const struct fault_rule *r)
 {
-	struct fault_spec *s;
-
-	if (p->nr >= FAULT_MAX_SPECS)
-		return -ENOSPC;
-	s = &p->spec[p->nr++];
 	memset(s, 0, sizeof(*s));
 	s->has_rule = true;
 	s->rule = *r;
 	s->exhaust_zone = -2;
 	s->exhaust_classzone = -1;
+}
+
+/* A rule's running state before its first call. */
+static void state_init(struct fault_rule_state *st, const struct fault_rule *r)
+{
+	memset(st, 0, sizeof(*st));
+	st->space = r->space;
+	st->times = r->times;
+	st->rng = r->seed;
+}
+
+int fault_plan_add_rule(struct fault_plan *p, const struct fault_rule *r)
+{
+	if (p->nr >= FAULT_MAX_SPECS)
+		return -ENOSPC;
+	spec_set_rule(&p->spec[p->nr++], r);
 	return 0;
+}
+
+static bool rule_is_valid(const struct fault_rule *r)
+{
+	return r->probability <= 100 && r->interval >= 1 && r->times >= -1 &&
+	       r->space >= 0 && r->ctx_mask < (1u << LAB_CTX_NR) &&
+	       !(r->site_mask & 1UL) && (r->actor < 0 || !r->actor_name[0]) &&
+	       memchr(r->actor_name, '\0', sizeof(r->actor_name)) &&
+	       (!r->persist || r->fail_nth);
+}
+
+bool fault_plan_is_valid(const struct fault_plan *p)
+{
+	int i;
+
+	if (p->nr < 0 || p->nr > FAULT_MAX_SPECS)
+		return false;
+	for (i = 0; i < p->nr; i++) {
+		const struct fault_spec *s = &p->spec[i];
+
+		if (s->has_rule && !rule_is_valid(&s->rule))
+			return false;
+		if (s->exhaust_zone < -2 || s->exhaust_zone >= MAX_NR_ZONES ||
+		    s->exhaust_classzone < -1 || s->exhaust_classzone >= MAX_NR_ZONES ||
+		    (unsigned int)s->exhaust_line >= FAULT_LINE_NR)
+			return false;
+	}
+	return true;
 }
 
 /* splitmix64: small, seedable, and every seed (0 too) gives a full stream. */
@@ -82,15 +122,12 @@ void fault_injector_init(struct fault_injector *fi, const struct fault_plan *p)
 	int i;
 
 	memset(fi, 0, sizeof(*fi));
-	if (p)
+	if (p) {
+		DEBUG_CHECK(fault_plan_is_valid(p));
 		fi->plan = *p;
-	for (i = 0; i < fi->plan.nr; i++) {
-		const struct fault_rule *r = &fi->plan.spec[i].rule;
-
-		fi->st[i].space = r->space;
-		fi->st[i].times = r->times;
-		fi->st[i].rng = r->seed;
 	}
+	for (i = 0; i < fi->plan.nr; i++)
+		state_init(&fi->st[i], &fi->plan.spec[i].rule);
 	for (i = 0; i < FAULT_MAX_BENIGN; i++)
 		fi->benign[i].actor = -1;
 	fi->force_actor = -1;
@@ -281,9 +318,9 @@ void fault_mm_event(const struct mm_event *ev, void *arg)
 int fault_add_rule(struct fault_injector *fi, const struct fault_rule *r)
 {
 	unsigned long flags;
-	struct fault_spec *s;
 	int i;
 
+	DEBUG_CHECK(rule_is_valid(r));
 	flags = lab_irq_save(LAB_SITE);
 	fault_lock(fi);
 	i = fi->plan.nr;
@@ -291,16 +328,8 @@ int fault_add_rule(struct fault_injector *fi, const struct fault_rule *r)
 		i = -ENOSPC;
 		goto out;
 	}
-	s = &fi->plan.spec[i];
-	memset(s, 0, sizeof(*s));
-	s->has_rule = true;
-	s->rule = *r;
-	s->exhaust_zone = -2;
-	s->exhaust_classzone = -1;
-	memset(&fi->st[i], 0, sizeof(fi->st[i]));
-	fi->st[i].space = r->space;
-	fi->st[i].times = r->times;
-	fi->st[i].rng = r->seed;
+	spec_set_rule(&fi->plan.spec[i], r);
+	state_init(&fi->st[i], r);
 	/* Publish: fault_should_fail() reads nr first, then the spec. */
 	__atomic_store_n(&fi->plan.nr, i + 1, __ATOMIC_RELEASE);
 out:

@@ -128,6 +128,8 @@ int fault_plan_format(const struct fault_plan *p, char *buf, size_t len);
 /* The plan in $LABYRINTH_FAULT: 0 (empty plan if unset), or -EINVAL. */
 int fault_plan_from_env(struct fault_plan *out, char *err, size_t errlen);
 bool fault_plan_equal(const struct fault_plan *a, const struct fault_plan *b);
+/* The invariants above; only ever called inside DEBUG_CHECK(). */
+bool fault_plan_is_valid(const struct fault_plan *p);
 
 const char *fault_site_name(int site);	/* "alloc_pages", ... or "site?" */
 const char *fault_line_name(enum fault_line l);	/* "high", ..., "zero" */

@@ -444,8 +444,10 @@ int fault_plan_parse(const char *text, struct fault_plan *out, char *err, size_t
 				goto out_bad;
 			out->nr++;
 		}
-		if (!*end)
+		if (!*end) {
+			DEBUG_CHECK(fault_plan_is_valid(out));
 			return 0;
+		}
 		p = end + 1;
 	}
 
