@@ -283,7 +283,11 @@ long fault_exhaust_release(int zone);	/* mm_ballast_release() */
  * mempool_alloc(pool, GFP_ATOMIC) while the element allocator is made
  * to fail for the calling actor, so the elements leave through the
  * mempool's own path (events, ownership) and belong to the caller.
- * Returns how many were taken into hold[] (at most max).
+ * Returns how many were taken into hold[] (at most max), -EBUSY if
+ * another actor is draining. With no injector installed it sets a
+ * temporary hook and clears the hook afterwards: a driver that wraps
+ * the hook with its own installs an injector (an empty plan will do)
+ * first.
  */
 int fault_mempool_drain(mempool_t *pool, void **hold, int max);
 /* Give them back with mempool_free(); returns how many. */
