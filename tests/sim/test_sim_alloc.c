@@ -9,6 +9,7 @@
  */
 #include <labyrinth/mm.h>
 #include "tests/sim/sim_test.h"
+#include "sim/fiber.h"	/* SIM_TSAN */
 
 uint64_t sim_rand(uint64_t *s);	/* the machine's splitmix64 */
 
@@ -165,9 +166,11 @@ static void test_default_schedule(void **state)
 /*
  * With LAB_DEBUG the allocator validates all of itself after every
  * operation (15x the cost of a run), so debug builds run 550 schedules
- * with full validation and release builds 4,400.
+ * with full validation, release builds 4,400, TSan builds 55.
  */
-#ifdef LAB_DEBUG
+#if defined(SIM_TSAN)
+#define RUNS(n)	((n) / 20)	/* TSan: each access is checked; 55 schedules */
+#elif defined(LAB_DEBUG)
 #define RUNS(n)	((n) / 2)
 #else
 #define RUNS(n)	((n) * 4)
