@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: MIT
+/*
+ * scn_nic.c: a NIC receive path, after real drivers' NAPI + page_pool
+ * shape (docs/scenarios.md, "nic").
+ *
+ * One RX queue per CPU (RSS), each with:
+ *
+ *	nic_irq (hardirq, CPU c)   refill: take a recycled page from the
+ *	                           page_pool ring or alloc_pages(GFP_ATOMIC),
+ *	                           post up to `batch' buffers on the RX ring
+ *	                           (never past `ring'), napi_schedule()
+ *	napi (softirq, CPU c)      poll: take up to `budget' filled buffers
+ *	                           off the RX ring, read them, hand each to
+ *	                           the consumer through the backlog channel;
+ *	                           stays scheduled while the budget runs out
+ *	consumer (task, CPU c or   take, read (touch), recycle into the
+ *	          c + 1 with xcpu) page_pool ring or free
+ *
+ * The contract the run checks, beside the allocator's: a failed refill
+ * is survived (the ring runs short, fewer packets arrive, nothing
+ * leaks, the interrupt never waits), every page has one owner at every
+ * instant, and each page moves only through a channel. The RX ring and
+ * the recycle ring are irq-safe (CHAN_LOCKED) or lock-free (CHAN_SPSC:
+ * one producer and one consumer each); the backlog is the `chan' kind.
+ *
+ * Interrupts: each handled interrupt is a packet burst; the handler
+ * re-raises itself (the next burst) until `irqs' bursts were handled,
+ * and the schedule may fire it at any other point too. Later firings
+ * find the device quiesced and return.
+ *
+ * Test-only twin (never in a fuzz build): -DSCN_BUG_NIC_TOUCH_AFTER_GIVE
+ * makes NAPI write to a page after handing it to the consumer
+ * (use-after-give).
+ */
+#include <errno.h>
+#include <string.h>
+#include <labyrinth/kernel.h>
+#include <labyrinth/mm.h>
+#include <labyrinth/channel.h>
+#include "check/ledger.h"
+#include "fuzz/scenario.h"
+
+#define NIC_PARAMS(P)								\
+	P(cpus,    1, 4,  2, "CPUs, one RX queue each")				\
+	P(ring,    1, 16, 8, "RX ring: most buffers posted at once")		\
+	P(batch,   1, 8,  4, "buffers one interrupt refills at most")		\
+	P(order,   0, 3,  0, "page order of a buffer")				\
+	P(irqs,    1, 16, 6, "interrupts (packet bursts) per queue")		\
+	P(chan,    0, 2,  0, "backlog channel: 0 locked, 1 locked_bh, 2 spsc")	\
+	P(budget,  1, 8,  4, "NAPI budget: buffers per poll")			\
+	P(xcpu,    0, 1,  0, "consumer on the next CPU (ownership crosses CPUs)") \
+	P(recycle, 0, 1,  1, "recycle consumed pages through the page_pool ring")
+SCENARIO_PARAMS(NIC_PARAMS);
+
+static const char *const nic_actors[] = { "nic_irq", "napi", "consumer" };
+
+#define NIC_SPURIOUS_FIRES	2	/* fires the schedule may add per queue */
+
+/*
+ * One RX queue. Invariant: pages live only in the three channels or with
+ * one actor for the length of a handler/loop body; fired counts handled
+ * interrupts (it may pass irqs: later ones find the device quiesced);
+ * napi_sched is set from napi_schedule() until the poll starts,
+ * napi_running for the length of a poll.
+ */
+struct nic_queue {
+	struct channel rx;		/* posted buffers: nic_irq -> napi */
+	struct channel backlog;		/* packets: napi -> consumer */
+	struct channel recycle;		/* page_pool ring: consumer -> nic_irq */
+	wait_queue_head_t wq;		/* consumer waits for packets */
+	int cpu;
+	int irq;			/* sim id of nic_irq */
+	int napi;			/* softirq number of napi */
+	int fired;
+	int napi_sched;
+	int napi_running;
+	unsigned long refill_fail;	/* GFP_ATOMIC said no: ring ran short */
+	unsigned long dropped;		/* backlog full */
+	unsigned long consumed;
+};
+
+/* Per-run state, rebuilt by nic_setup(). */
+static struct {
+	int nr_queues, ring, batch, order, irqs, budget;
+	bool recycle;
+	enum chan_kind kind;
+	struct nic_queue q[SIM_MAX_CPUS];
+} S;
+
+static int ld(int *v)
+{
+	return __atomic_load_n(v, __ATOMIC_ACQUIRE);
+}
+
+static void st(int *v, int x)
+{
+	__atomic_store_n(v, x, __ATOMIC_RELEASE);
+}
+
+/* Post up to batch buffers; a failed allocation ends the refill. */
+static void nic_refill(struct nic_queue *q)
+{
+	unsigned int order;
+	struct page *page;
+	int k;
+
+	for (k = 0; k < S.batch && chan_count(&q->rx) < (unsigned int)S.ring; k++) {
+		page = NULL;
+		order = S.order;
+		if (S.recycle)
+			page = chan_take(&q->recycle, &order);	/* page_pool_dev_alloc_pages() */
+		if (!page)
+			page = alloc_pages(GFP_ATOMIC | __GFP_NOWARN, S.order);
+		if (!page) {
+			q->refill_fail++;	/* survive: the ring runs short */
+			break;
+		}
+		ledger_touch(page);		/* the RX descriptor points at it */
+		if (chan_give(&q->rx, page, order)) {
+			__free_pages(page, order);
+			break;
+		}
+	}
+}
+
+static void nic_irq(void *arg)
+{
+	struct nic_queue *q = arg;
+	int n;
+
+	st(&q->napi_sched, 1);		/* before fired: the consumer's done test */
+	n = __atomic_add_fetch(&q->fired, 1, __ATOMIC_ACQ_REL);
+	if (n > S.irqs) {
+		/* quiesced device: a spurious interrupt has no work */
+		raise_softirq(q->napi);
+		return;
+	}
+	scn_point();
+	nic_refill(q);
+	raise_softirq(q->napi);		/* napi_schedule() */
+	if (n < S.irqs)
+		sim_raise_hardirq(q->irq);	/* the next burst */
+}
+
+/* NAPI poll: at most budget buffers, then stay scheduled if work is left. */
+static void nic_poll(void *arg)
+{
+	struct nic_queue *q = arg;
+	unsigned int order;
+	struct page *page;
+	int work;
+
+	st(&q->napi_running, 1);
+	st(&q->napi_sched, 0);
+	for (work = 0; work < S.budget; work++) {
+		page = chan_take(&q->rx, &order);
+		if (!page)
+			break;
+		ledger_touch(page);		/* the stack reads the packet */
+		if (chan_give(&q->backlog, page, order)) {
+			__free_pages(page, order);	/* backlog full: drop */
+			q->dropped++;
+			continue;
+		}
+#ifdef SCN_BUG_NIC_TOUCH_AFTER_GIVE
+		ledger_touch(page);		/* BUG: updates the page it gave away */
+#endif
+	}
+	if (work == S.budget && chan_count(&q->rx)) {
+		st(&q->napi_sched, 1);		/* budget exhausted: repoll */
+		raise_softirq(q->napi);
+	}
+	st(&q->napi_running, 0);
+	wake_up(&q->wq);
+}
+
+/* No packet can come any more: bursts over and NAPI idle. */
+static bool nic_quiesced(struct nic_queue *q)
+{
+	return ld(&q->fired) >= S.irqs && !ld(&q->napi_sched) && !ld(&q->napi_running);
+}
+
+static void nic_consumer(void *arg)
+{
+	struct nic_queue *q = arg;
+	unsigned int order;
+	struct page *page;
+
+	sim_raise_hardirq(q->irq);		/* link up: the first burst */
+	for (;;) {
+		wait_event(q->wq, chan_count(&q->backlog) || nic_quiesced(q));
+		while ((page = chan_take(&q->backlog, &order))) {
+			ledger_touch(page);	/* consume */
+			q->consumed++;
+			if (!S.recycle || chan_give(&q->recycle, page, order))
+				__free_pages(page, order);
+		}
+		if (nic_quiesced(q) && !chan_count(&q->backlog))
+			break;
+	}
+}
+
+static int nic_setup(const struct scn_run *run)
+{
+	static const enum chan_kind kinds[] = { CHAN_LOCKED, CHAN_LOCKED_BH, CHAN_SPSC };
+	enum chan_kind ring_kind;
+	int c, err;
+
+	memset(&S, 0, sizeof(S));
+	S.nr_queues = run->nr_cpus;
+	S.ring = run->param[P_ring];
+	S.batch = run->param[P_batch];
+	S.order = run->param[P_order];
+	S.irqs = run->param[P_irqs];
+	S.budget = run->param[P_budget];
+	S.recycle = run->param[P_recycle];
+	S.kind = kinds[run->param[P_chan]];
+	/* the hardirq end rules out CHAN_LOCKED_BH for the RX and recycle rings */
+	ring_kind = S.kind == CHAN_SPSC ? CHAN_SPSC : CHAN_LOCKED;
+	for (c = 0; c < S.nr_queues; c++) {
+		struct nic_queue *q = &S.q[c];
+		int ccpu = (c + run->param[P_xcpu]) % run->nr_cpus;
+
+		q->cpu = c;
+		init_waitqueue_head(&q->wq);
+		err = chan_init(&q->rx, ring_kind, S.ring, 3 * c);
+		err = err ?: chan_init(&q->backlog, S.kind, CHAN_MAX_SLOTS, 3 * c + 1);
+		err = err ?: chan_init(&q->recycle, ring_kind, S.ring, 3 * c + 2);
+		if (err)
+			return err;
+		q->irq = scn_add_hardirq(c, "nic_irq", nic_irq, q, NIC_SPURIOUS_FIRES);
+		q->napi = scn_add_softirq(c, "napi", nic_poll, q);
+		if (q->irq <= 0 || q->napi < 0 ||
+		    scn_add_task(ccpu, "consumer", nic_consumer, q) <= 0)
+			return -ENOSPC;
+	}
+	return 0;
+}
+
+static void drain(struct channel *ch)
+{
+	unsigned int order;
+	struct page *page;
+
+	while ((page = chan_take(ch, &order)))
+		__free_pages(page, order);
+}
+
+/* ifdown: the driver frees the posted buffers and the page_pool. */
+static void nic_finish(void)
+{
+	int c;
+
+	for (c = 0; c < S.nr_queues; c++) {
+		drain(&S.q[c].rx);
+		drain(&S.q[c].backlog);
+		drain(&S.q[c].recycle);
+	}
+}
+
+DEFINE_SCENARIO(nic) = {
+	.name = "nic",
+	.summary = "NIC receive: hardirq refills an RX ring with GFP_ATOMIC pages, NAPI hands them to a task",
+	SCENARIO_PARAM_TABLE,
+	.actor_names = nic_actors,
+	.nr_actor_names = 3,
+	.mm = { .zone_pages = { 32, 224 }, .min_free_pages = 24, .reclaimable_pages = 16 },
+	.setup = nic_setup,
+	.finish = nic_finish,
+};
