@@ -86,6 +86,7 @@ void __page_give(struct page *page, unsigned int order, int chan, const struct l
 		set_owner(&page[i], (struct lab_owner){ -1, -1, -1 });
 		WRITE_ONCE(page[i].place, PLACE_IN_FLIGHT);
 	}
+	DEBUG_CHECK(mm_is_valid());
 }
 
 /* page_take(): the calling context becomes the owner. */
@@ -109,6 +110,7 @@ void __page_take(struct page *page, unsigned int order, int chan, const struct l
 		set_owner(&page[i], who);
 		WRITE_ONCE(page[i].place, PLACE_OWNED);
 	}
+	DEBUG_CHECK(mm_is_valid());
 }
 
 void mm_census(struct mm_census *out)

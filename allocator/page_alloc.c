@@ -189,8 +189,8 @@ static struct page *get_page_from_freelist(gfp_t gfp, unsigned int order,
  * gfp_to_alloc_flags(): the slow path's rights.
  * __GFP_HIGH == ALLOC_MIN_RESERVE and __GFP_KSWAPD_RECLAIM == ALLOC_KSWAPD.
  * A caller that cannot reclaim gets NON_BLOCK unless __GFP_NOMEMALLOC,
- * and HIGHATOMIC for order > 0 with MIN_RESERVE (the project's reading,
- * docs/allocator.md).
+ * and HIGHATOMIC for order > 0 only with MIN_RESERVE (the later fix that
+ * stopped GFP_NOWAIT from taking the reserve; docs/allocator.md).
  */
 unsigned int gfp_to_alloc_flags(gfp_t gfp, unsigned int order)
 {
