@@ -214,10 +214,12 @@ fail:
 #endif
 
 /*
- * A raw lock, not a spinlock_t: the decision must be neither a
- * scheduling point of the simulated machine nor a lock lockdep sees,
- * or installing a plan would change the interleavings it is meant to
- * probe. IRQs are off around it (fault_should_fail()).
+ * A raw lock, not a spinlock_t: lockdep and the deadlock detector must
+ * not see the injector, or installing a plan would add lock edges to
+ * the program it probes. IRQs are off around it (fault_enter()), so an
+ * interrupt never spins on a lock its own CPU holds. On the simulated
+ * machine (fi->serial) neither is needed: local_irq_save() there is a
+ * scheduling point, and the plan would change the interleavings.
  */
 void fault_lock(struct fault_injector *fi)
 {
@@ -229,6 +231,27 @@ void fault_lock(struct fault_injector *fi)
 void fault_unlock(struct fault_injector *fi)
 {
 	__atomic_store_n(&fi->lock, 0, __ATOMIC_RELEASE);
+}
+
+unsigned long fault_enter(struct fault_injector *fi)
+{
+	unsigned long flags;
+
+	/* One OS thread, switches only at scheduling points: nothing to guard. */
+	if (fi->serial)
+		return 0;
+	/* IRQs off so an interrupt on this CPU never spins on our own lock. */
+	flags = lab_irq_save(LAB_SITE);
+	fault_lock(fi);
+	return flags;
+}
+
+void fault_exit(struct fault_injector *fi, unsigned long flags)
+{
+	if (fi->serial)
+		return;
+	fault_unlock(fi);
+	lab_irq_restore(flags, LAB_SITE);
 }
 
 /* Depth of the benign regions the actor is in. Called with fi->lock held. */
@@ -299,8 +322,7 @@ void fault_mm_event(const struct mm_event *ev, void *arg)
 
 	if (!fi || (ev->kind != MM_EV_ALLOC && ev->kind != MM_EV_ALLOC_FAIL))
 		return;
-	flags = lab_irq_save(LAB_SITE);
-	fault_lock(fi);
+	flags = fault_enter(fi);
 	for (i = 0; i < FAULT_MAX_BENIGN; i++) {
 		if (!fi->pending[i].set || !same_owner(fi->pending[i].who, ev->who))
 			continue;
@@ -311,8 +333,7 @@ void fault_mm_event(const struct mm_event *ev, void *arg)
 			fi->unreported++;	/* a page although the hook said fail */
 		break;
 	}
-	fault_unlock(fi);
-	lab_irq_restore(flags, LAB_SITE);
+	fault_exit(fi, flags);
 }
 
 int fault_add_rule(struct fault_injector *fi, const struct fault_rule *r)
@@ -321,8 +342,7 @@ int fault_add_rule(struct fault_injector *fi, const struct fault_rule *r)
 	int i;
 
 	DEBUG_CHECK(rule_is_valid(r));
-	flags = lab_irq_save(LAB_SITE);
-	fault_lock(fi);
+	flags = fault_enter(fi);
 	i = fi->plan.nr;
 	if (i >= FAULT_MAX_SPECS) {
 		i = -ENOSPC;
@@ -333,8 +353,7 @@ int fault_add_rule(struct fault_injector *fi, const struct fault_rule *r)
 	/* Publish: fault_should_fail() reads nr first, then the spec. */
 	__atomic_store_n(&fi->plan.nr, i + 1, __ATOMIC_RELEASE);
 out:
-	fault_unlock(fi);
-	lab_irq_restore(flags, LAB_SITE);
+	fault_exit(fi, flags);
 	return i;
 }
 
@@ -357,18 +376,14 @@ bool fault_should_fail(struct fault_injector *fi, int site, gfp_t gfp, unsigned 
 		any |= admit[i];
 	}
 
-	/* IRQs off so an interrupt on this CPU never spins on our own lock. */
-	flags = lab_irq_save(LAB_SITE);
-	fault_lock(fi);
+	flags = fault_enter(fi);
 	if (site == FAULT_SITE_SELFTEST) {
 		fi->selftest++;
-		fault_unlock(fi);
-		lab_irq_restore(flags, LAB_SITE);
+		fault_exit(fi, flags);
 		return true;
 	}
 	if (who.actor >= 0 && who.actor == fi->force_actor && !(gfp & __GFP_NOFAIL)) {
-		fault_unlock(fi);
-		lab_irq_restore(flags, LAB_SITE);
+		fault_exit(fi, flags);
 		return true;
 	}
 	fi->total.calls++;
@@ -415,8 +430,7 @@ bool fault_should_fail(struct fault_injector *fi, int site, gfp_t gfp, unsigned 
 		space = fi->st[by].space;
 		times = fi->st[by].times;
 	}
-	fault_unlock(fi);
-	lab_irq_restore(flags, LAB_SITE);
+	fault_exit(fi, flags);
 
 	/* fail_page_alloc passes FAULT_NOWARN for __GFP_NOWARN callers. */
 	if (fail && fi->plan.spec[by].rule.verbose && !(gfp & __GFP_NOWARN))
@@ -434,8 +448,7 @@ void fault_benign_begin(void)
 	if (!fi)
 		return;
 	who = fi->current();
-	flags = lab_irq_save(LAB_SITE);
-	fault_lock(fi);
+	flags = fault_enter(fi);
 	for (i = 0; i < FAULT_MAX_BENIGN; i++) {
 		if (fi->benign[i].actor == who.actor) {
 			slot = i;
@@ -448,8 +461,7 @@ void fault_benign_begin(void)
 		fi->benign[slot].actor = who.actor;
 		fi->benign[slot].depth++;
 	}
-	fault_unlock(fi);
-	lab_irq_restore(flags, LAB_SITE);
+	fault_exit(fi, flags);
 	if (slot < 0)
 		pr_err("fault: more than %d actors in benign regions\n", FAULT_MAX_BENIGN);
 }
@@ -464,8 +476,7 @@ void fault_benign_end(void)
 	if (!fi)
 		return;
 	who = fi->current();
-	flags = lab_irq_save(LAB_SITE);
-	fault_lock(fi);
+	flags = fault_enter(fi);
 	for (i = 0; i < FAULT_MAX_BENIGN; i++) {
 		if (fi->benign[i].actor != who.actor)
 			continue;
@@ -475,7 +486,6 @@ void fault_benign_end(void)
 		}
 		break;
 	}
-	fault_unlock(fi);
-	lab_irq_restore(flags, LAB_SITE);
+	fault_exit(fi, flags);
 }
 

@@ -201,6 +201,13 @@ struct fault_injector {
 	fault_current_fn current;	/* context source, lab_current() by default */
 	fault_verbose_fn verbose_fn;	/* NULL: pr_info() */
 	void *verbose_arg;
+	/*
+	 * Every decision comes from one OS thread whose contexts switch only
+	 * at scheduling points (the simulated machine): skip the IRQ save
+	 * and the lock, so an installed plan adds no scheduling point and
+	 * no trace event to the run. Set it after fault_injector_init().
+	 */
+	bool serial;
 	bool installed;
 	long ballast;			/* ballast frames after the plan's exhausts */
 	bool kswapd_held;		/* the plan holds kswapd */

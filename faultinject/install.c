@@ -122,13 +122,11 @@ static struct fault_injector *force_begin(struct fault_injector *tmp)
 		mm_set_fault_hook(fault_hook, fi);
 	}
 	actor = fi->current().actor;
-	flags = lab_irq_save(LAB_SITE);
-	fault_lock(fi);
+	flags = fault_enter(fi);
 	ok = fi->force_actor < 0 || fi->force_actor == actor;
 	if (ok)
 		fi->force_actor = actor;
-	fault_unlock(fi);
-	lab_irq_restore(flags, LAB_SITE);
+	fault_exit(fi, flags);
 	return ok ? fi : NULL;		/* !ok: another actor is draining */
 }
 

@@ -21,14 +21,20 @@ static struct fault_injector fi;
 static int irq0_actor;
 static int irq_fires, irq_nulls, irq_nth_null, task_nulls, exhaust_errors;
 
-static void install(const char *text)
+static void install_mode(const char *text, bool serial)
 {
 	struct fault_plan p;
 	char err[160];
 
 	assert_int_equal(fault_plan_parse(text, &p, err, sizeof(err)), 0);
 	fault_injector_init(&fi, &p);
+	fi.serial = serial;
 	assert_int_equal(fault_install(&fi, err, sizeof(err)), 0);
+}
+
+static void install(const char *text)
+{
+	install_mode(text, false);
 }
 
 static void machine(const struct sim_config *cfg)
@@ -245,12 +251,61 @@ static void test_kswapd_hold_and_run(void **state)
 	mm_exit();
 }
 
+/* ---- a serial injector does not perturb the machine ------------------ */
+
+static int plan_mode;	/* 0 none, 1 serial, 2 locked */
+
+static void perturb_scenario(const struct sim_config *cfg)
+{
+	machine(cfg);
+	sim_add_task(0, "task0", atomic_task, NULL);
+	sim_add_task(1, "task1", atomic_task, NULL);
+	sim_add_hardirq(0, "irq0", irq0_handler, NULL, 3);
+	/* A plan that fails nothing observable: only task0's 99th attempt. */
+	if (plan_mode)
+		install_mode("fail-nth=99,actor=task0", plan_mode == 1);
+}
+
+static void test_serial_plan_keeps_the_schedule(void **state)
+{
+	struct sim_config cfg = quiet_cfg(2);
+	struct run_result none, serial, locked;
+	int i, differ = 0;
+
+	cfg.source = SIM_SRC_RANDOM;
+	cfg.random_permille = 300;
+	for (i = 0; i < 40; i++) {
+		cfg.seed = 500 + i;
+		plan_mode = 0;
+		none = run_twice(perturb_scenario, &cfg);
+		plan_mode = 1;
+		serial = run_twice(perturb_scenario, &cfg);
+		/* task0's 4 attempts counted; pcp refills are asked too, not admitted */
+		assert_int_equal(fi.st[0].nth_seen, 4);
+		assert_true(fi.total.calls >= 8 + (unsigned long)irq_fires);
+		assert_int_equal(fi.total.failed, 0);
+		plan_mode = 2;
+		locked = run_twice(perturb_scenario, &cfg);
+		/* Serial: the very same run, point for point. */
+		assert_true(serial.hash == none.hash);
+		assert_int_equal(serial.points, none.points);
+		/* Locked (threads-safe): local_irq_save() adds scheduling points. */
+		assert_true(locked.points > none.points);
+		differ += locked.hash != none.hash;
+		if (fault_installed())
+			fault_uninstall(fault_installed());
+	}
+	assert_true(differ > 0);
+	mm_exit();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fail_nth_irq0_any_interleaving),
 		cmocka_unit_test(test_exhaust_from_hardirq),
 		cmocka_unit_test(test_kswapd_hold_and_run),
+		cmocka_unit_test(test_serial_plan_keeps_the_schedule),
 	};
 
 	report_set_stream(NULL);
