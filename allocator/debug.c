@@ -15,25 +15,44 @@
  * leaves, which is what makes each check exact under concurrency.
  * Validators are called only inside DEBUG_CHECK() (STYLE.md).
  */
-#include <stdlib.h>
 #include <string.h>
 #include "internal.h"
+
+#define BITS_PER_LONG	(8 * sizeof(long))
+
+static bool test_and_set(unsigned long *bits, unsigned long n)
+{
+	unsigned long mask = 1UL << (n % BITS_PER_LONG);
+	bool was = bits[n / BITS_PER_LONG] & mask;
+
+	bits[n / BITS_PER_LONG] |= mask;
+	return was;
+}
 
 #define CHECK(c) do { if (!(c)) { \
 	pr_err("mm_is_valid: %s failed at %s:%d\n", #c, __FILE__, __LINE__); \
 	ok = false; goto out; } } while (0)
 
+/* Frames a zone may have for the overlap bitmap on the stack (8 KiB). */
+#define VALIDATE_MAX_PAGES	(1UL << 16)
+
 static bool zone_is_valid(struct zone *z)
 {
 	unsigned long npages = z->managed_pages, flags;
-	unsigned char *seen = calloc(npages, 1);
+	/*
+	 * One bit per frame, on the stack: the validator runs in interrupt
+	 * handlers too (signals on the threads backend), where malloc is
+	 * not safe to call.
+	 */
+	unsigned long seen[VALIDATE_MAX_PAGES / BITS_PER_LONG];
+	bool use_bits = npages <= VALIDATE_MAX_PAGES;
 	long free_sum = 0, ha_sum = 0;
 	unsigned long free_frames = 0, ballast_frames = 0, ha_blocks = 0;
 	bool ok = true;
 	struct list_head *pos;
 
-	if (!seen)
-		return true;
+	if (use_bits)
+		memset(seen, 0, (npages + BITS_PER_LONG - 1) / BITS_PER_LONG * sizeof(long));
 	spin_lock_irqsave(&z->lock, flags);
 	CHECK(z->_watermark[WMARK_MIN] <= z->_watermark[WMARK_LOW] &&
 	      z->_watermark[WMARK_LOW] <= z->_watermark[WMARK_HIGH]);
@@ -51,8 +70,7 @@ static bool zone_is_valid(struct zone *z)
 				CHECK((pfn & ((1UL << o) - 1)) == 0);
 				CHECK(p->buddy && p->order == o && p->list_mt == mt);
 				for (unsigned long i = 0; i < (1UL << o); i++) {
-					CHECK(!seen[pfn - z->zone_start_pfn + i]);
-					seen[pfn - z->zone_start_pfn + i] = 1;
+					CHECK(!use_bits || !test_and_set(seen, pfn - z->zone_start_pfn + i));
 					CHECK(READ_ONCE(p[i].place) == PLACE_FREE);
 					CHECK(i == 0 || !p[i].buddy);
 				}
@@ -72,22 +90,21 @@ static bool zone_is_valid(struct zone *z)
 
 		for (unsigned long i = 0; i < (1UL << p->order); i++) {
 			CHECK(READ_ONCE(p[i].place) == PLACE_BALLAST);
-			CHECK(!seen[pfn_of(p) - z->zone_start_pfn + i]);
-			seen[pfn_of(p) - z->zone_start_pfn + i] = 2;
+			CHECK(!use_bits || !test_and_set(seen, pfn_of(p) - z->zone_start_pfn + i));
 		}
 	}
+	/*
+	 * Every listed frame has the right place (above); with equal counts,
+	 * the FREE and BALLAST frames are exactly the listed ones.
+	 */
 	for (unsigned long i = 0; i < npages; i++) {
 		int place = READ_ONCE(page_of(z->zone_start_pfn + i)->place);
 
 		CHECK(place >= 0 && place < PLACE_NR);
-		if (place == PLACE_FREE) {
-			CHECK(seen[i] == 1);
+		if (place == PLACE_FREE)
 			free_frames++;
-		}
-		if (place == PLACE_BALLAST) {
-			CHECK(seen[i] == 2);
+		if (place == PLACE_BALLAST)
 			ballast_frames++;
-		}
 	}
 	CHECK(free_frames == (unsigned long)free_sum);
 	CHECK(ballast_frames == z->nr_ballast);
@@ -97,7 +114,6 @@ static bool zone_is_valid(struct zone *z)
 	CHECK(z->nr_reserved_highatomic == ha_blocks * pageblock_nr_pages);
 out:
 	spin_unlock_irqrestore(&z->lock, flags);
-	free(seen);
 	return ok;
 }
 

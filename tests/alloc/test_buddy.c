@@ -329,6 +329,45 @@ static void test_mm_init_rejects_bad_config(void **state)
 	assert_census();
 }
 
+/* The validator is a detector too: it must fire on each kind of damage. */
+static void test_validator_catches_corruption(void **state)
+{
+	struct zone *z = zone_of(ZONE_DMA);
+	struct page *p = pfn_to_page(0);
+	struct page *q;
+
+	assert_true(mm_is_valid());
+	/* NR_FREE_PAGES off by one */
+	atomic_long_add(1, &z->free_pages);
+	assert_false(mm_is_valid());
+	atomic_long_sub(1, &z->free_pages);
+	/* a free frame that claims to be owned */
+	p[5].place = PLACE_OWNED;
+	assert_false(mm_is_valid());
+	p[5].place = PLACE_FREE;
+	/* a block on the list with the wrong order */
+	p->order = 5;
+	assert_false(mm_is_valid());
+	p->order = 6;
+	/* a per-type count that disagrees with its list */
+	z->free_area[6].nr_free_mt[MIGRATE_MOVABLE]++;
+	assert_false(mm_is_valid());
+	z->free_area[6].nr_free_mt[MIGRATE_MOVABLE]--;
+	/* a pcp count that disagrees with its lists */
+	q = alloc_page(GFP_KERNEL);
+	z = zone_of(ZONE_NORMAL);
+	z->pcp[0].count++;
+	assert_false(mm_is_valid());
+	z->pcp[0].count--;
+	/* a highatomic reservation with no HIGHATOMIC pageblock */
+	z->nr_reserved_highatomic = pageblock_nr_pages;
+	assert_false(mm_is_valid());
+	z->nr_reserved_highatomic = 0;
+	__free_page(q);
+	assert_true(mm_is_valid());
+	assert_census();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -345,6 +384,7 @@ int main(void)
 		ALLOC_TEST(test_watermark_scale_factor),
 		ALLOC_TEST(test_bad_free_refused),
 		ALLOC_TEST(test_mm_init_rejects_bad_config),
+		ALLOC_TEST(test_validator_catches_corruption),
 	};
 
 	return LAB_RUN_TESTS(tests);
