@@ -37,6 +37,11 @@ void mm_listen_reset(void)
 	mm_hooks.nr = 0;
 }
 
+bool mm_listening(void)
+{
+	return mm_hooks.nr != 0;
+}
+
 void mm_emit(const struct mm_event *ev)
 {
 	for (int i = 0; i < mm_hooks.nr; i++)

@@ -303,6 +303,7 @@ void reclaim_stop(void);
 
 /* ---- events.c ---------------------------------------------------------- */
 void mm_emit(const struct mm_event *ev);
+bool mm_listening(void);
 bool mm_should_fail(int site, gfp_t gfp, unsigned int order);
 void mm_emit_simple(enum mm_event_kind kind, const struct page *page,
 		    unsigned int order, gfp_t gfp, int chan, const struct lab_site *site);

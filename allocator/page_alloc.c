@@ -100,6 +100,8 @@ static bool zone_watermark_fast(struct zone *z, unsigned int order, unsigned lon
 	if (!ok)
 		ok = __zone_watermark_ok(z, order, mark, highest_zoneidx, alloc_flags,
 					 free_pages, free_ha);
+	if (!mm_listening())
+		return ok;
 	memset(&ev, 0, sizeof(ev));
 	ev.kind = MM_EV_WMARK;
 	ev.who = lab_current();
