@@ -173,7 +173,8 @@ static bool rule_admits(const struct fault_rule *r, int site, gfp_t gfp,
 static bool rule_decide(const struct fault_rule *r, struct fault_rule_state *st,
 			unsigned int order)
 {
-	long size = (long)(PAGE_SIZE << order);
+	/* __should_fail_alloc_page() passes 1 << order: space is in pages. */
+	long size = 1L << order;
 
 	if (r->fail_nth && !st->nth_fired) {
 		if (++st->nth_seen < r->fail_nth)

@@ -81,7 +81,7 @@ struct fault_rule {
 	unsigned long fail_nth;		/* fail the Nth admitted call; 0: off */
 	bool persist;			/* ... and every admitted call after it */
 	/* attributes (debugfs fail_page_alloc/) */
-	long space;			/* bytes to let through before failing */
+	long space;			/* pages to let through before failing */
 	unsigned long interval;		/* fail every interval-th call reaching it */
 	unsigned int probability;	/* percent */
 	long times;			/* failures left; -1: no limit */
@@ -153,7 +153,7 @@ struct fault_rule_state {
 	struct fault_counts n;
 	unsigned long nth_seen;		/* admitted calls counted for fail-nth */
 	bool nth_fired;			/* the Nth has failed */
-	long space;			/* budget left, bytes */
+	long space;			/* budget left, pages */
 	unsigned long count;		/* calls that reached the interval test */
 	long times;			/* failures left, -1: no limit */
 	uint64_t rng;			/* PRNG state (splitmix64) */
@@ -308,7 +308,8 @@ enum fault_sweep_mode {
 };
 
 /*
- * One run of a sweep. The scenario sets up the machine, calls
+ * One run of a sweep. The scenario sets up the machine, sets
+ * fi->serial if it runs on the simulated machine, calls
  * fault_install(fi) once the allocator is up, runs, judges itself with
  * the detectors (fault_leaked_frames() until the ledger lands) and
  * returns its verdict: 0 clean, anything else a violation.

@@ -272,19 +272,12 @@ static int parse_item(struct pstate *ps, int k, const char *v, size_t n, bool hv
 			return perr(ps, v, "times wants -1 or a number >= 0");
 		r->times = (long)x;
 		return 0;
-	case K_SPACE: {
-		uint64_t mul = 1;
-
-		if (n > 1 && strchr("kKmMgG", v[n - 1])) {
-			mul = tolower((unsigned char)v[n - 1]) == 'k' ? 1UL << 10 :
-			      tolower((unsigned char)v[n - 1]) == 'm' ? 1UL << 20 : 1UL << 30;
-			n--;
-		}
-		if (parse_u64(v, n, (1UL << 40) / mul, &x))
-			return perr(ps, v, "space wants bytes (suffix k, m, g allowed)");
-		r->space = (long)(x * mul);
+	case K_SPACE:
+		/* In pages: fail_page_alloc passes size 1 << order. */
+		if (parse_u64(v, n, 1UL << 40, &x))
+			return perr(ps, v, "space wants a number of pages");
+		r->space = (long)x;
 		return 0;
-	}
 	case K_VERBOSE:
 		if (!hv) {
 			r->verbose = 1;

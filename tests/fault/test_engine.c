@@ -73,21 +73,22 @@ static void test_space_alone(void **state)
 
 	/*
 	 * should_fail_ex(): while space > size the call goes through and
-	 * space shrinks by size. 12k with 4k pages: 12k -> 8k -> 4k, then
-	 * 4k > 4k is false, so the 3rd call is the first to fail.
+	 * space shrinks by size; fail_page_alloc's size is 1 << order
+	 * pages. space=3, order 0: 3 -> 2 -> 1, then 1 > 1 is false, so
+	 * the 3rd call is the first to fail.
 	 */
-	load("space=12k");
-	assert_int_equal(fi.plan.spec[0].rule.space, 12288);
+	load("space=3");
+	assert_int_equal(fi.plan.spec[0].rule.space, 3);
 	assert_string_equal(run(5, GFP_ATOMIC, 0, b), "..xxx");
-	assert_int_equal(fi.st[0].space, 4096);
-	/* One order-1 call (8k) against 12k: let through, 4k left; then fail. */
-	load("space=12k");
+	assert_int_equal(fi.st[0].space, 1);
+	/* One order-1 call (2 pages) against 3: let through, 1 left; then fail. */
+	load("space=3");
 	assert_string_equal(run(1, GFP_ATOMIC, 1, b), ".");
 	assert_string_equal(run(2, GFP_ATOMIC, 0, b), "xx");
-	/* An order-2 call (16k) is bigger than the budget: fails at once. */
-	load("space=12k");
+	/* An order-2 call (4 pages) is bigger than the budget: fails at once. */
+	load("space=3");
 	assert_string_equal(run(1, GFP_ATOMIC, 2, b), "x");
-	assert_int_equal(fi.st[0].space, 12288);
+	assert_int_equal(fi.st[0].space, 3);
 }
 
 static void test_times_alone(void **state)
@@ -149,10 +150,10 @@ static void test_combined_attributes(void **state)
 	/* times==0 is tested before interval: the counter stops at 6. */
 	assert_int_equal(fi.st[0].count, 6);
 	/* space first, then interval counts only calls past the budget. */
-	load("space=8k,interval=2");
+	load("space=2,interval=2");
 	assert_string_equal(run(7, GFP_ATOMIC, 0, b), "..x.x.x");
 	/* All four: 1 call spent on space, every 2nd of the rest, 2 at most. */
-	load("space=8k,interval=2,times=2,probability=100");
+	load("space=2,interval=2,times=2,probability=100");
 	assert_string_equal(run(9, GFP_ATOMIC, 0, b), "..x.x....");
 	assert_int_equal(fi.total.failed, 2);
 }

@@ -50,11 +50,11 @@ static void test_keys(void **state)
 	assert_int_equal(r->probability, 0);	/* fail-nth alone: attributes off */
 	assert_int_equal(r->times, -1);
 
-	parse_ok("actor=5, cpu=1 ,space=2M, verbose , site=alloc_pages|pcp_refill");
+	parse_ok("actor=5, cpu=1 ,space=2048, verbose , site=alloc_pages|pcp_refill");
 	r = &p.spec[0].rule;
 	assert_int_equal(r->actor, 5);
 	assert_int_equal(r->cpu, 1);
-	assert_int_equal(r->space, 2 << 20);
+	assert_int_equal(r->space, 2048);
 	assert_int_equal(r->verbose, 1);
 	assert_int_equal(r->site_mask, (1UL << FAULT_SITE_ALLOC_PAGES) |
 			 (1UL << FAULT_SITE_PCP_REFILL));
@@ -118,7 +118,7 @@ static void test_round_trip(void **state)
 	round_trip("exhaust=NORMAL:atomic", "exhaust=NORMAL:atomic");
 	round_trip("exhaust=dma:highatomic:Normal,drain-pcp;kswapd=hold;fail-nth=1,persist,times=3",
 		   "exhaust=DMA:highatomic:NORMAL,drain-pcp;kswapd=hold;fail-nth=1,persist,times=3");
-	round_trip("fail-nth=2,probability=50,space=1k,verbose=2,cpu=3,actor=7,"
+	round_trip("fail-nth=2,probability=50,space=1024,verbose=2,cpu=3,actor=7,"
 		   "site=mempool_elem|9,ctx=task|softirq|hardirq,ignore-gfp-highmem", NULL);
 	round_trip("", "");
 	/* A short buffer: the full length is returned, the text is cut. */
@@ -173,7 +173,7 @@ static void test_errors(void **state)
 	bad("times=1;times=1;times=1;times=1;times=1;times=1;times=1;times=1;times=1",
 	    "more than 8 parts");
 	bad("seed=0xfffffffffffffffff", "seed wants a number");
-	bad("space=1t", "space wants bytes");
+	bad("space=4k", "at 6: space wants a number of pages");
 	bad("=3", "at 0: empty item");
 }
 
@@ -199,7 +199,7 @@ static void test_garbage(void **state)
 		"fail-nth=3,actor=irq0",
 		"probability=10,interval=2,times=5,ignore-gfp-wait,min-order=1,ctx=hardirq,seed=7",
 		"exhaust=NORMAL:atomic;kswapd=hold,drain-pcp",
-		"site=alloc_pages|mempool_elem,space=4k,verbose",
+		"site=alloc_pages|mempool_elem,space=4,verbose",
 	};
 	uint64_t s = 12345;
 	char text[128], buf[FAULT_PLAN_TEXT_MAX];
