@@ -439,6 +439,38 @@ static void test_install_error_undoes(void **state)
 		__free_page(pages[--n]);
 }
 
+static void test_install_drain_pcp(void **state)
+{
+	struct mm_zone_info zi;
+	struct page *p = alloc_page(GFP_KERNEL);
+
+	/* Freed order-0 pages wait on this CPU's pcp list... */
+	assert_non_null(p);
+	__free_page(p);
+	assert_int_equal(mm_zone_info(ZONE_NORMAL, &zi), 0);
+	assert_true(zi.pcp_count > 0);
+	/* ...until a plan's drain-pcp sends them home. */
+	install("drain-pcp");
+	assert_int_equal(mm_zone_info(ZONE_NORMAL, &zi), 0);
+	assert_int_equal(zi.pcp_count, 0);
+	assert_int_equal(fi.ballast, 0);
+}
+
+static void test_leaked_frames(void **state)
+{
+	struct page *a = alloc_page(GFP_KERNEL), *b = alloc_pages(GFP_KERNEL, 2);
+
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_int_equal(fault_leaked_frames(), 1 + 4);
+	page_give(b, 2, 3);			/* in flight counts too */
+	assert_int_equal(fault_leaked_frames(), 1 + 4);
+	page_take(b, 2, 3);
+	__free_page(a);
+	__free_pages(b, 2);
+	assert_int_equal(fault_leaked_frames(), 0);
+}
+
 /* ---- through the allocator ------------------------------------------ */
 
 struct irq_allocs {
@@ -567,6 +599,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_install_selftest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_install_exhaust_plan, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_install_error_undoes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_install_drain_pcp, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_leaked_frames, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fail_nth_irq_through_allocator, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_benign_regions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mempool_drain, setup, teardown),
