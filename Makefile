@@ -74,7 +74,7 @@ help:
 
 # Packages a fresh Debian bookworm machine lacks. `make deps` installs
 # them as root; other targets run the cheap check first.
-DEB_PACKAGES := clang llvm libclang-rt-14-dev libcmocka-dev pkg-config
+DEB_PACKAGES := clang llvm libclang-rt-14-dev libcmocka-dev pkg-config afl++
 deps:
 	@ci/deps.sh $(DEB_PACKAGES)
 
@@ -100,10 +100,11 @@ list-tests:
 list-tsan-tests:
 	@echo $(TSAN_TESTS)
 
-# The fuzzing job lands with issue #6; until then it says so and stops.
-fuzz:
-	@echo "make fuzz: the fuzz targets are not built yet (issue #6)."
-	@echo "Today 'make test' runs the allocator, backend and detector tests."
+# The fuzzing job (fuzz/fuzz.sh; variables TARGET ENGINE SAN DEBUG JOBS
+# FUZZ_TIME, docs/programs.md). `make repro CRASH=FILE` replays a finding.
+fuzz: deps-check
+	@TARGET=$(TARGET) ENGINE=$(ENGINE) SAN=$(SAN) DEBUG=$(FUZZ_DEBUG) JOBS=$(JOBS) \
+		FUZZ_TIME=$(FUZZ_TIME) BUILD=$(BUILD) MAKE="$(MAKE)" fuzz/fuzz.sh
 
 # Figures come from an optimised build without sanitizers or debug checks.
 bench:

@@ -30,9 +30,6 @@ static struct {
 
 static int lab_init(const struct prog_machine *m)
 {
-	static const enum chan_kind kinds[PROG_NR_CHANS] = {
-		CHAN_LOCKED, CHAN_LOCKED_BH, CHAN_SPSC, CHAN_SPSC,
-	};
 	struct mm_config cfg = {
 		.min_free_pages = program_knob_value(KNOB_MIN_FREE, m->knob[KNOB_MIN_FREE]),
 		.watermark_scale_factor = program_knob_value(KNOB_WSF, m->knob[KNOB_WSF]),
@@ -43,17 +40,23 @@ static int lab_init(const struct prog_machine *m)
 		.nr_cpus = m->nr_cpus,
 		.kswapd = m->kswapd,
 	};
+
+	L.nr_pools = 0;
+	return mm_init(&cfg);
+}
+
+static int lab_init_objects(void)
+{
+	static const enum chan_kind kinds[PROG_NR_CHANS] = {
+		CHAN_LOCKED, CHAN_LOCKED_BH, CHAN_SPSC, CHAN_SPSC,
+	};
 	int i, err;
 
-	err = mm_init(&cfg);
-	if (err)
-		return err;
 	for (i = 0; i < PROG_NR_CHANS; i++) {
 		err = chan_init(&L.chan[i], kinds[i], CHAN_SIZE, i);
 		if (err)
 			return err;
 	}
-	L.nr_pools = 0;
 	for (i = 0; i < PROG_NR_POOLS; i++) {
 		err = mempool_init(&L.pool[i], MEMPOOL_NR, mempool_alloc_pages,
 				   mempool_free_pages, (void *)(unsigned long)i);
@@ -152,6 +155,7 @@ static void lab_drain_channels(void)
 const struct lab_alloc_ops lab_alloc_labyrinth = {
 	.name = "labyrinth",
 	.init = lab_init,
+	.init_objects = lab_init_objects,
 	.exit = lab_exit,
 	.alloc = lab_alloc,
 	.free = lab_free,

@@ -23,6 +23,12 @@ struct lab_alloc_ops {
 	const char *name;
 	/* Set up memory for one run (actor 0, before the actors start). */
 	int (*init)(const struct prog_machine *m);
+	/*
+	 * Then, once the checkers know the memory, the objects programs
+	 * use (channels, mempools): their set-up allocates, and the
+	 * ledger and oracle must see it. May be NULL.
+	 */
+	int (*init_objects)(void);
 	/* Tear down after the run; nothing may survive. */
 	void (*exit)(void);
 	void *(*alloc)(gfp_t gfp, unsigned int order);	/* NULL on failure */

@@ -35,3 +35,21 @@ $(B)/fuzz/%-afl: $(B)/fuzz/%.o $(FUZZ_LIBS)
 .PRECIOUS: $(B)/fuzz/%.o
 
 BINS += $(FUZZ_TARGETS:%=$(B)/fuzz/%-replay)
+
+# `make fuzz` defaults (the recipe is in the top Makefile, the job in
+# fuzz/fuzz.sh). Fuzzing builds default to DEBUG=0: the per-operation
+# validators cost ~3x in executions; `make fuzz FUZZ_DEBUG=1` turns
+# them on. docs/programs.md says why.
+TARGET ?= ops
+ENGINE ?= libfuzzer
+FUZZ_TIME ?= 60
+FUZZ_DEBUG ?= $(if $(filter command line,$(origin DEBUG)),$(DEBUG),0)
+
+# `make repro CRASH=FILE`: replay a finding with the trace.
+.PHONY: repro
+repro: $(B)/tools/labyrinth
+	@test -n "$(CRASH)" || { echo "usage: make repro CRASH=FILE" >&2; exit 2; }
+	@$(B)/tools/labyrinth run -v $(CRASH); rc=$$?; \
+	if [ $$rc = 1 ]; then echo "repro: reproduced (the report above)"; exit 0; \
+	elif [ $$rc = 0 ]; then echo "repro: ran clean, did not reproduce" >&2; exit 1; \
+	else exit $$rc; fi

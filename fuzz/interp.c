@@ -102,6 +102,23 @@ static bool interp_fault_hook(int site, gfp_t gfp, unsigned int order, void *arg
 
 /* ---- ops ------------------------------------------------------------ */
 
+bool interp_test_bug;
+
+/*
+ * The test-only planted bug (interp.h): a double free, reached only
+ * from hardirq context, so it needs an interleaving that fires the
+ * interrupt and a program that asks for it.
+ */
+static void planted_double_free(void)
+{
+	void *h = I.ops->alloc(GFP_ATOMIC | __GFP_NOWARN, 0);
+
+	if (h) {
+		I.ops->free(h, 0);
+		I.ops->free(h, 0);
+	}
+}
+
 static void note(struct actor_rt *r, const struct prog_op *op, const char *what)
 {
 	if (I.trace_ops)
@@ -278,6 +295,8 @@ static void run_op(struct actor_rt *r, const struct prog_op *op)
 			o->release();
 		break;
 	case OP_FAILNEXT:
+		if (interp_test_bug && op->a >= 4 && in_hardirq())
+			planted_double_free();
 		I.failnext += op->a + 1;
 		break;
 	case OP_DRAIN:
@@ -450,6 +469,13 @@ int interp_run(const struct program *p, const struct interp_config *cfg,
 	}
 	ledger_mm_ready();
 	oracle_mm_ready();
+	if (I.ops->init_objects) {
+		err = I.ops->init_objects();
+		if (err) {
+			snprintf(res->error, sizeof(res->error), "allocator objects: %d", err);
+			goto out_exit;
+		}
+	}
 
 	spin_lock_init(&I.lock_a);
 	spin_lock_init(&I.lock_b);

@@ -63,6 +63,16 @@ struct interp_result {
 int interp_run(const struct program *p, const struct interp_config *cfg,
 	       struct interp_result *res);
 
+/*
+ * TEST ONLY. When true, a `failnext N` op with N >= 5 run in hardirq
+ * context frees a page twice: a known, schedule-dependent bug that
+ * proves the whole chain (fuzzer finds it, the crash file replays to the
+ * same signature, explore finds and saves it, minimize shrinks it).
+ * Only test binaries set it (tests/fuzz/test_bug.c); never set by the
+ * fuzz targets or the labyrinth command.
+ */
+extern bool interp_test_bug;
+
 /* The plan text of p's fault section plus extra ("" when none). */
 size_t interp_fault_text(const struct program *p, const char *extra, char *buf, size_t cap);
 

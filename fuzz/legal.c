@@ -206,7 +206,7 @@ static bool ops_legal(const struct program *p, int ai, int spsc_prod[2], int sps
 				return false;
 			break;
 		case OP_EXHAUST:
-			if (op->a > 1 || op->b >= LINE_NR || op->c)
+			if (op->a > 1 || op->b >= LINE_NR || op->c || !task || v.atomic)
 				return false;
 			break;
 		case OP_DRAIN:

@@ -524,10 +524,14 @@ static bool legalize_op(const struct program *p, int actor, struct prog_op *op,
 		}
 		return true;
 	case OP_EXHAUST:
+		/*
+		 * Exhaustion drains the per-CPU lists first (spin_lock on
+		 * each pcp->lock): process context only, like OP_DRAIN.
+		 */
 		op->a %= 2;
 		op->b %= LINE_NR;
 		op->c = 0;
-		return true;
+		return task && !atomic;
 	case OP_FAILNEXT:
 		op->a %= 8;
 		op->b = op->c = 0;

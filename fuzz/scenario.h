@@ -239,6 +239,11 @@ struct scn_result {
 	uint64_t trace_hash;
 	unsigned long points;
 	unsigned long checkpoints;	/* scn_point() calls */
+	unsigned long faults;		/* failures the plan injected */
+	/* the choices the run took, as schedule bytes that replay them */
+	uint8_t sched[SCN_MAX_SCHED];
+	size_t sched_len;
+	bool sched_truncated;		/* did not fit SCN_MAX_SCHED */
 	int setup_error;		/* -errno when the run could not start */
 	char error[160];
 };

@@ -137,11 +137,21 @@ static void retire_owners(void)
 
 static void result(struct scn_result *res, const struct scn_config *cfg)
 {
+	const struct sim_choice *ch;
+	size_t nch;
+
 	res->verdict = report_fired() ? SIM_REPORT : SIM_CLEAN;
 	snprintf(res->signature, sizeof(res->signature), "%s", report_signature());
 	res->trace_hash = sim_trace_hash();
 	res->points = sim_points();
 	res->checkpoints = R.checkpoints;
+	res->faults = R.installed ? R.fi.total.failed : 0;
+	ch = sim_choices(&nch);
+	res->sched_len = sim_choices_to_bytes(ch, nch, res->sched, sizeof(res->sched));
+	if (res->sched_len > sizeof(res->sched)) {
+		res->sched_truncated = true;
+		res->sched_len = sizeof(res->sched);
+	}
 	if (cfg->verbose)
 		sim_trace_print(1 << 20);
 }

@@ -10,6 +10,12 @@
  *	scn-<name> asm FILE.lab -o OUT	text -> bytes (seeds at build time)
  *	scn-<name> show FILE		text or bytes -> canonical text
  *	scn-<name> params		the parameters with their ranges
+ *	scn-<name> record FILE SEED OUT.lab
+ *					run FILE under the seeded random
+ *					walk and save it with the schedule
+ *					that walk took (clean or not), so
+ *					the interleaving replays as bytes
+ *					(its first SCN_MAX_SCHED bytes)
  *
  * A bytes file is decoded exactly as LLVMFuzzerTestOneInput() decodes
  * it, so a fuzzer's crash file replays here to the same signature.
@@ -163,6 +169,43 @@ static int cmd_show(const char *path)
 	return 0;
 }
 
+static int cmd_record(const char *path, const char *seed, const char *out_path)
+{
+	static struct scn_input in;
+	static char text[SCN_TEXT_MAX];
+	struct scn_config cfg = { .source = SIM_SRC_RANDOM, .quiet = true };
+	struct scn_result res;
+	char *end;
+	FILE *f;
+
+	cfg.seed = strtoull(seed, &end, 0);
+	if (*end || !*seed) {
+		fprintf(stderr, "record: bad seed '%s'\n", seed);
+		return 2;
+	}
+	if (load(path, &in))
+		return 2;
+	if (scn_run(&in, &cfg, &res)) {
+		fprintf(stderr, "%s: %s\n", path, res.error);
+		return 2;
+	}
+	/* a truncated schedule keeps the walk's first choices, then the default */
+	if (res.sched_truncated)
+		fprintf(stderr, "%s: the walk took more than %d schedule bytes; keeping the first\n",
+			path, SCN_MAX_SCHED);
+	memcpy(in.sched, res.sched, res.sched_len);
+	in.sched_len = res.sched_len;
+	scn_format(&in, text, sizeof(text));
+	f = fopen(out_path, "w");
+	if (!f || fputs(text, f) < 0 || fclose(f)) {
+		fprintf(stderr, "%s: %s\n", out_path, strerror(errno));
+		return 2;
+	}
+	printf("%s: %s, %zu schedule bytes\n", out_path,
+	       res.verdict == SIM_CLEAN ? "clean" : res.signature, res.sched_len);
+	return res.verdict == SIM_CLEAN ? 0 : 1;
+}
+
 static void cmd_params(void)
 {
 	int i;
@@ -181,7 +224,8 @@ static int usage(const char *prog)
 	fprintf(stderr, "usage: %s run [-v] FILE|DIR...\n"
 		"       %s asm FILE.lab -o OUT\n"
 		"       %s show FILE\n"
-		"       %s params\n", prog, prog, prog, prog);
+		"       %s params\n"
+		"       %s record FILE SEED OUT.lab\n", prog, prog, prog, prog, prog);
 	return 2;
 }
 
@@ -210,6 +254,8 @@ int main(int argc, char **argv)
 		return cmd_asm(argv[2], argv[4]);
 	if (!strcmp(argv[1], "show") && argc == 3)
 		return cmd_show(argv[2]);
+	if (!strcmp(argv[1], "record") && argc == 5)
+		return cmd_record(argv[2], argv[3], argv[4]);
 	if (!strcmp(argv[1], "params") && argc == 2) {
 		cmd_params();
 		return 0;

@@ -14,3 +14,5 @@ $(B)/corpus/%.bin: corpus/%.lab $(B)/tools/labyrinth
 	@mkdir -p $(@D)
 	$(B)/tools/labyrinth asm $< -o $@
 SEEDS_ops := $(patsubst corpus/ops/%.lab,$(B)/corpus/ops/%.bin,$(wildcard corpus/ops/*.lab))
+.PHONY: seeds-ops
+seeds-ops: $(SEEDS_ops)
