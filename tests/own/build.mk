@@ -16,10 +16,12 @@ ifneq ($(wildcard sim/machine.c),)
 $(B)/tests/own/test_channel_sim: $(B)/tests/own/test_channel_sim.o $(B)/liballoc.a $(B)/libcheck.a $(B)/libsim.a
 	$(OWN_LINK)
 TESTS += $(B)/tests/own/test_channel_sim
+TSAN_TESTS += $(B)/tests/own/test_channel_sim
 
 $(B)/tests/own/test_oracle_sim: $(B)/tests/own/test_oracle_sim.o $(B)/liballoc.a $(B)/libcheck.a $(B)/libsim.a
 	$(OWN_LINK)
 TESTS += $(B)/tests/own/test_oracle_sim
+TSAN_TESTS += $(B)/tests/own/test_oracle_sim
 endif
 
 $(B)/tests/own/test_asan_free: $(B)/tests/own/test_asan_free.o $(B)/liballoc.a $(B)/libcheck.a $(B)/libthreads.a

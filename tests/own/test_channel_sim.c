@@ -32,7 +32,7 @@ struct rig {
 	struct channel tx[MAX_CPUS];	/* softirq -> task */
 	int irq[MAX_CPUS];
 	int softirq[MAX_CPUS];
-	unsigned long moved;		/* pages that reached a task */
+	unsigned long moved[MAX_CPUS];	/* pages that reached each CPU's task */
 };
 
 static struct rig R;
@@ -86,7 +86,7 @@ static void task_fn(void *arg)
 		if ((p = chan_take(tx_of(cpu), &order))) {
 			ledger_touch(p);
 			__free_pages(p, order);
-			R.moved++;
+			R.moved[cpu]++;
 		}
 	}
 }
@@ -184,14 +184,23 @@ static void sweep(enum chan_kind kind, bool shared, int runs)
 					kind, shared, cpus, i, report_text());
 				fail();
 			}
-			moved += R.moved;
+			for (int c = 0; c < MAX_CPUS; c++)
+				moved += R.moved[c];
 		}
 	}
 	/* The pipeline really moved pages end to end. */
 	assert_true(moved > (unsigned long)runs);
 }
 
-#define RUNS	150	/* per CPU count: 1000 schedules per kind and layout */
+/* Per CPU count: 600 schedules per kind and layout (fewer under TSan, 10x slower). */
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define RUNS	10
+#endif
+#endif
+#ifndef RUNS
+#define RUNS	150
+#endif
 
 static void locked_per_cpu(void **state)	{ sweep(CHAN_LOCKED, false, RUNS); }
 static void locked_shared(void **state)		{ sweep(CHAN_LOCKED, true, RUNS); }
@@ -227,6 +236,10 @@ static void spsc_two_producers_is_reported(void **state)
 {
 	int i, found = -1;
 
+#if RUNS < 100
+	/* Under TSan the misuse is a data race on the slots, and TSan halts first. */
+	skip();
+#endif
 	for (i = 0; i < 400 && found < 0; i++) {
 		memset(&R, 0, sizeof(R));
 		R.kind = CHAN_SPSC;

@@ -173,7 +173,15 @@ static void listen_once(void)
 	assert_int_equal(oracle_attach(), 0);
 }
 
-#define RUNS	120	/* per CPU count */
+/* Per CPU count (fewer under TSan, 10x slower). */
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define RUNS	8
+#endif
+#endif
+#ifndef RUNS
+#define RUNS	120
+#endif
 
 static void every_class_every_context_is_clean(void **state)
 {
@@ -199,9 +207,9 @@ static void every_class_every_context_is_clean(void **state)
 	if (getenv("LAB_VERBOSE"))
 		fprintf(stderr, "decisions %lu, judged failures %lu, allocations %lu\n",
 			wm, judged, allocs);
-	assert_true(wm > 1000);
-	assert_true(judged > 10);
-	assert_true(allocs > 1000);
+	assert_true(wm > 20UL * RUNS);
+	assert_true(judged > RUNS / 10);
+	assert_true(allocs > 10UL * RUNS);
 }
 
 /* The same switch on the machine: a skewed line is a reserve report. */
