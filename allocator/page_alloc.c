@@ -480,6 +480,7 @@ fail:
 	ev.chan = -1;
 	ev.site = site;
 	mm_emit(&ev);
+	DEBUG_CHECK(mm_is_valid());
 	return NULL;
 }
 
