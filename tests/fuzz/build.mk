@@ -11,3 +11,47 @@ $(B)/tests/fuzz/ops-bug-replay: $(B)/fuzz/ops.o $(B)/fuzz/replay_main.o $(B)/tes
 	$(CC) $(LDFLAGS) $(B)/fuzz/ops.o $(B)/fuzz/replay_main.o $(B)/tests/fuzz/test_bug.o $(FUZZ_LINK) -o $@ $(LDLIBS)
 $(B)/tests/fuzz/ops-bug-libfuzzer: $(B)/fuzz/ops.o $(B)/tests/fuzz/test_bug.o $(FUZZ_LIBS)
 	$(CC) $(LDFLAGS) -fsanitize=fuzzer $(B)/fuzz/ops.o $(B)/tests/fuzz/test_bug.o $(FUZZ_LINK) -o $@ $(LDLIBS)
+
+$(B)/tests/fuzz/test_interp: $(B)/tests/fuzz/test_interp.o $(FUZZ_LIBS)
+	$(CC) $(LDFLAGS) $(B)/tests/fuzz/test_interp.o $(FUZZ_LINK) -o $@ -lcmocka $(LDLIBS)
+TESTS += $(B)/tests/fuzz/test_interp
+$(B)/tests/fuzz/ops-bug-afl: $(B)/fuzz/ops.o $(B)/tests/fuzz/test_bug.o $(FUZZ_LIBS)
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer $(B)/fuzz/ops.o $(B)/tests/fuzz/test_bug.o $(FUZZ_LINK) -o $@ $(LDLIBS)
+
+# Shell tests, generated into the build tree with their paths filled in.
+# The engine builds live in their own trees: $(BUILD)/libfuzzer (every
+# object built with -fsanitize=fuzzer-no-link) and $(BUILD)/afl
+# (CC=afl-clang-fast), both DEBUG=0 as `make fuzz` uses them.
+FUZZ_LF_B := $(BUILD)/libfuzzer/$(SAN)-nodebug
+FUZZ_AFL_B := $(BUILD)/afl/$(SAN)-nodebug
+FUZZ_SUBST = sed -e 's|@B@|$(B)|g; s|@BUILD@|$(BUILD)|g; s|@LF@|$(FUZZ_LF_B)|g; \
+	s|@AF@|$(FUZZ_AFL_B)|g; s|@TARGETS@|$(FUZZ_TARGETS)|g' $< > $@ && chmod +x $@
+
+.PHONY: fuzz-engine-libfuzzer fuzz-engine-afl
+fuzz-engine-libfuzzer:
+	@CFLAGS=-fsanitize=fuzzer-no-link $(MAKE) --no-print-directory -s BUILD=$(BUILD)/libfuzzer \
+		SAN=$(SAN) DEBUG=0 $(FUZZ_TARGETS:%=$(FUZZ_LF_B)/fuzz/%-libfuzzer) \
+		$(FUZZ_LF_B)/tests/fuzz/ops-bug-libfuzzer
+fuzz-engine-afl:
+	@if command -v afl-clang-fast >/dev/null; then AFL_QUIET=1 $(MAKE) --no-print-directory -s \
+		BUILD=$(BUILD)/afl CC=afl-clang-fast SAN=$(SAN) DEBUG=0 \
+		$(FUZZ_TARGETS:%=$(FUZZ_AFL_B)/fuzz/%-afl) $(FUZZ_AFL_B)/tests/fuzz/ops-bug-afl; fi
+
+$(B)/tests/fuzz/replay-seeds: tests/fuzz/replay-seeds.sh tests/fuzz/lib.sh \
+		$(FUZZ_TARGETS:%=$(B)/fuzz/%-replay) $(B)/tools/labyrinth seeds-ops
+	@mkdir -p $(@D)
+	$(FUZZ_SUBST)
+$(B)/tests/fuzz/test-labyrinth: tests/fuzz/test-labyrinth.sh tests/fuzz/lib.sh \
+		$(B)/tools/labyrinth $(B)/tests/fuzz/labyrinth-bug seeds-ops
+	@mkdir -p $(@D)
+	$(FUZZ_SUBST)
+$(B)/tests/fuzz/smoke-libfuzzer: tests/fuzz/smoke-libfuzzer.sh tests/fuzz/lib.sh \
+		$(B)/tests/fuzz/ops-bug-replay $(B)/tests/fuzz/labyrinth-bug seeds-ops fuzz-engine-libfuzzer
+	@mkdir -p $(@D)
+	$(FUZZ_SUBST)
+$(B)/tests/fuzz/smoke-afl: tests/fuzz/smoke-afl.sh tests/fuzz/lib.sh \
+		$(B)/tests/fuzz/ops-bug-replay seeds-ops fuzz-engine-afl
+	@mkdir -p $(@D)
+	$(FUZZ_SUBST)
+TESTS += $(B)/tests/fuzz/replay-seeds $(B)/tests/fuzz/test-labyrinth \
+	 $(B)/tests/fuzz/smoke-libfuzzer $(B)/tests/fuzz/smoke-afl
