@@ -273,7 +273,19 @@ int move_freepages_block(struct zone *z, struct page *page, int new_mt, int *mov
 void free_one_page(struct zone *z, struct page *page, unsigned int order);
 void change_pageblock_range(struct page *page, unsigned int order, int mt);
 
-/* ---- page_alloc.c ------------------------------------------------------ */
+/* ---- page_alloc.c / slowpath.c ----------------------------------------- */
+
+/* What one allocation is allowed (struct alloc_context). */
+struct alloc_context {
+	int highest_zoneidx;		/* gfp_zone() */
+	int migratetype;		/* gfp_migratetype() */
+	bool oom_victim;		/* model of TIF_MEMDIE: see docs/allocator.md */
+};
+
+struct page *get_page_from_freelist(gfp_t gfp, unsigned int order, unsigned int alloc_flags,
+				    const struct alloc_context *ac);
+struct page *__alloc_pages_slowpath(gfp_t gfp, unsigned int order, struct alloc_context *ac);
+void warn_alloc(gfp_t gfp, unsigned int order, const char *what);
 bool __zone_watermark_ok(struct zone *z, unsigned int order, unsigned long mark,
 			 int highest_zoneidx, unsigned int alloc_flags,
 			 long free_pages, long free_highatomic);
