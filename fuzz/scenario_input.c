@@ -36,7 +36,7 @@ static const char *const kswapd_names[SCN_KSWAPD_NR] = { "off", "on", "hold" };
 int scn_fault_value_max(unsigned int type)
 {
 	switch (type) {
-	case SCN_FAIL_NTH:	return 64;
+	case SCN_FAIL_NTH:	return 255;
 	case SCN_INTERVAL:	return 16;
 	default:		return 100;
 	}

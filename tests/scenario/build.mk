@@ -8,3 +8,16 @@ $(B)/tests/scenario/test_scenario: $(B)/tests/scenario/test_scenario.o \
 		$(B)/fuzz/scn_nic.o $(B)/fuzz/scn_block.o $(SCN_DEPS)
 	$(SCN_TEST_LINK)
 TESTS += $(B)/tests/scenario/test_scenario
+
+# The bug twins: the scenario sources with a bug switch, test-only.
+$(B)/tests/scenario/scn_nic-bug.o: fuzz/scn_nic.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -DSCN_BUG_NIC_TOUCH_AFTER_GIVE -MMD -MP -c $< -o $@
+$(B)/tests/scenario/scn_block-bug.o: fuzz/scn_block.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -DSCN_BUG_BLOCK_LEAK_ON_SG_FAIL -MMD -MP -c $< -o $@
+
+$(B)/tests/scenario/test_scenario_bugs: $(B)/tests/scenario/test_scenario_bugs.o \
+		$(B)/tests/scenario/scn_nic-bug.o $(B)/tests/scenario/scn_block-bug.o $(SCN_DEPS)
+	$(SCN_TEST_LINK)
+TESTS += $(B)/tests/scenario/test_scenario_bugs
