@@ -626,6 +626,26 @@ static void on_alloc(const struct mm_event *ev, unsigned int op)
 	set_block(ev->pfn, ev->order, LP_OWNED, ev->who, -1, &a, ev->zone);
 }
 
+/* Whether the allocator carries out a release the ledger found wrong. */
+static bool allocator_moves(unsigned int op, const struct ledger_frame *f,
+			    const struct mm_event *ev)
+{
+	bool whole = f->head == ev->pfn && f->order == ev->order;
+
+	switch (op) {
+	case MM_EV_FREE:	/* refused: free, pcp, ballast, tail, wrong order */
+		return whole && (f->place == LP_OWNED || f->place == LP_FLIGHT ||
+				 f->place == LP_POOLED);
+	case MM_EV_GIVE:	/* any owned frame goes in flight */
+		return f->place == LP_OWNED;
+	case MM_EV_POOL_IN:	/* add_element() takes whatever it is given */
+		return true;
+	case MM_EV_CACHE_IN:	/* only an owned order-0 block */
+		return whole && f->place == LP_OWNED && !ev->order;
+	}
+	return false;
+}
+
 /*
  * The holder lets go of a block: free, give, pool-in, cache-in. Checks
  * that who holds exactly this block, then moves it to place p.
@@ -680,16 +700,13 @@ static void on_release(const struct mm_event *ev, unsigned int op,
 	print_frame(ev->pfn);
 	report_end();
 	/*
-	 * Follow the event anyway when the frame is still the offender's or
-	 * free: the allocator did what the event says, and the ledger must
-	 * keep describing the allocator. Otherwise keep the holder's record.
+	 * After the report, keep describing the allocator: follow the event
+	 * exactly when the allocator carries it out (its free_pages_prepare(),
+	 * page_give(), add_element() and mm_cache_add() rules), so the
+	 * ledger and the allocator do not drift apart and later reports of
+	 * the run stay true.
 	 */
-	if (kind != REPORT_BAD_FREE && kind != REPORT_INVARIANT &&
-	    kind != REPORT_DOUBLE_FREE)
-		return;
-	if (f->place != LP_OWNED && f->place != LP_FREE)
-		return;
-	if (f->place == LP_OWNED && !same_owner(f->owner, ev->who))
+	if (!allocator_moves(op, f, ev))
 		return;
 	split_around(ev->pfn, ev->order);
 move:
