@@ -489,7 +489,8 @@ static void judge_sleep(const struct mm_event *ev)
 	O.st.sleep++;
 	if (gfpflags_allow_blocking(ev->gfp))
 		return;
-	reserve_begin(ev, "__alloc_pages_slowpath",
+	/* A wait with a pool id is mempool_alloc()'s; else the page allocator's. */
+	reserve_begin(ev, ev->chan >= 0 ? "mempool_alloc" : "__alloc_pages_slowpath",
 		      "a non-blocking allocation waited");
 	report_printf("no __GFP_DIRECT_RECLAIM: it must return NULL at once, never sleep\n");
 	report_end();

@@ -237,7 +237,13 @@ static void atomic_sleeps_fires(void **state)
 
 	/* A preemptible task: no atomic-sleep, but GFP_ATOMIC must not wait. */
 	oracle_event(&e, NULL);
-	expect("reserve/__alloc_pages_slowpath/task");
+	expect("reserve/mempool_alloc/task");
+	report_reset();
+	e.chan = -1;		/* the page allocator's own wait */
+	e.gfp = GFP_NOWAIT;
+	e.who.ctx = LAB_CTX_SOFTIRQ;
+	oracle_event(&e, NULL);
+	expect("reserve/__alloc_pages_slowpath/softirq");
 }
 
 static void kernel_sleeps_twin_silent(void **state)
