@@ -31,7 +31,7 @@
 #define FAULT_MAX_SPECS		8	/* ';'-separated parts of one plan */
 #define FAULT_NAME_LEN		24	/* actor names, with the NUL */
 #define FAULT_MAX_BENIGN	16	/* actors in a benign region at once */
-#define FAULT_PLAN_TEXT_MAX	1024	/* longest formatted plan */
+#define FAULT_PLAN_TEXT_MAX	8192	/* > the longest formatted plan, NUL included */
 
 /* ---- plans ------------------------------------------------------- */
 

@@ -127,6 +127,48 @@ static void test_round_trip(void **state)
 	assert_int_equal(strlen(small), 7);
 }
 
+/* Every key at its longest, in every part: still fits FAULT_PLAN_TEXT_MAX. */
+static void test_longest_plan_fits(void **state)
+{
+	struct fault_plan q;
+	char buf[FAULT_PLAN_TEXT_MAX];
+	int i, n;
+
+	fault_plan_init(&p);
+	for (i = 0; i < FAULT_MAX_SPECS; i++) {
+		struct fault_spec *s = &p.spec[i];
+		struct fault_rule *r = &s->rule;
+
+		fault_rule_init(r);
+		s->has_rule = true;
+		r->fail_nth = 1UL << 40;
+		r->persist = true;
+		r->probability = 99;
+		r->interval = 1UL << 40;
+		r->times = 1L << 40;
+		r->space = 1L << 40;
+		r->verbose = 2;
+		r->seed = UINT64_MAX;
+		r->ignore_gfp_wait = r->ignore_gfp_highmem = true;
+		r->min_order = MAX_PAGE_ORDER + 1;
+		r->ctx_mask = (1u << LAB_CTX_NR) - 1;
+		memset(r->actor_name, 'a', FAULT_NAME_LEN - 1);
+		r->cpu = NR_CPUS - 1;
+		r->site_mask = ~1UL;
+		s->exhaust_zone = ZONE_NORMAL;
+		s->exhaust_line = FAULT_LINE_HIGHATOMIC;
+		s->exhaust_classzone = ZONE_NORMAL;
+		s->drain_pcp = true;
+		s->kswapd = FAULT_KSWAPD_HOLD;
+	}
+	p.nr = FAULT_MAX_SPECS;
+	n = fault_plan_format(&p, buf, sizeof(buf));
+	print_message("longest plan: %d\n", n);
+	assert_true(n < FAULT_PLAN_TEXT_MAX);
+	assert_int_equal(fault_plan_parse(buf, &q, err, sizeof(err)), 0);
+	assert_true(fault_plan_equal(&p, &q));
+}
+
 static void bad(const char *text, const char *want)
 {
 	struct fault_plan q;
@@ -233,6 +275,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_longest_plan_fits),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_env),
 		cmocka_unit_test(test_garbage),
