@@ -138,7 +138,7 @@ const char *fault_line_name(enum fault_line l);	/* "high", ..., "zero" */
 
 /* Counts. Invariant: filtered + admitted == calls; benign <= failed. */
 struct fault_counts {
-	unsigned long calls;		/* decisions asked (site 0 excluded) */
+	unsigned long calls;		/* decisions asked (site 0, forced ones excluded) */
 	unsigned long filtered;		/* no rule admitted the call */
 	unsigned long admitted;		/* at least one rule admitted it */
 	unsigned long failed;		/* failures injected */
@@ -159,7 +159,7 @@ struct fault_rule_state {
 	uint64_t rng;			/* PRNG state (splitmix64) */
 };
 
-/* The last injected failure, for reports and the sweep. */
+/* One injected failure, for reports and the sweep. */
 struct fault_record {
 	unsigned long call;		/* 1-based index among all calls */
 	int site;
@@ -199,7 +199,7 @@ struct fault_injector {
 	unsigned long unreported;	/* ... answered with a page instead: a bug */
 	int force_actor;		/* fail every call of this actor; -1: none */
 	fault_current_fn current;	/* context source, lab_current() by default */
-	fault_verbose_fn verbose_fn;	/* NULL: pr_info() */
+	fault_verbose_fn verbose_fn;	/* NULL: printk at KERN_NOTICE, as fail_dump() */
 	void *verbose_arg;
 	/*
 	 * Every decision comes from one OS thread whose contexts switch only
