@@ -72,3 +72,20 @@ void check_bad_unlock(const struct check_ctx *c, const char *lock_name,
 	check_print_held(c);
 	report_end();
 }
+
+void check_task_mutexes(const struct check_ctx *c, int nr, const char *name,
+			const struct lab_site *site)
+{
+	char b[256];
+
+	report_begin(REPORT_IMBALANCE, site ? site->func : NULL, c->ctx);
+	report_printf("=====================================\n");
+	report_printf("WARNING: lock held when returning to user space!\n");
+	report_printf("-------------------------------------\n");
+	report_printf("%s/%d is exiting with locks still held!\n", c->actor_name, c->actor);
+	report_printf("%d mutex%s held by %s/%d, the last:\n", nr, nr > 1 ? "es" : "",
+		      c->actor_name, c->actor);
+	report_printf(" #0: (%s), at: %s\n", name ? name : "?",
+		      check_site_str(site, b, sizeof(b)));
+	report_end();
+}

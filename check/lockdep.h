@@ -136,6 +136,13 @@ void check_stall(const struct check_ctx *c, unsigned long steps,
 bool check_ctx_exit(const struct check_ctx *c, unsigned long entry_count,
 		    bool entry_irqs_off, int entry_held, const struct lab_site *s);
 
+/*
+ * A task ended holding nr mutexes (lockdep's debug_check_no_locks_held()
+ * at do_exit()); name/site: the last one it took. Always reports.
+ */
+void check_task_mutexes(const struct check_ctx *c, int nr, const char *name,
+			const struct lab_site *site);
+
 /* Unlock of a lock this context does not hold (lockdep's "bad unlock balance"). */
 void check_bad_unlock(const struct check_ctx *c, const char *lock_name,
 		      const struct lab_site *s);

@@ -63,6 +63,8 @@ struct sim_actor {
 	bool started;
 	int result;			/* kthread return value */
 	int nr_mutex;			/* mutexes held */
+	const char *mutex_name;		/* the last mutex taken, for reports */
+	const struct lab_site *mutex_site;
 	/* hardirq */
 	int max_fires;			/* fires the choice source may still make */
 	int local;			/* index on its CPU: irq index or softirq nr */

@@ -613,6 +613,8 @@ void lab_mutex_lock(struct mutex *m, const struct lab_site *s)
 	m->locked = 1;
 	m->owner_actor = a - M.actors;
 	a->nr_mutex++;
+	a->mutex_name = m->name;
+	a->mutex_site = s;
 	sim_tsan_acquire(m);
 	trace_event(EV_MUTEX_LOCK, s, m->name, 0);
 	LEAVE();

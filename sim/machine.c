@@ -568,6 +568,10 @@ static void task_entry(void)
 	sim_make_ctx(c, &x);
 	if (check_ctx_exit(&x, 0, false, 0, NULL))
 		sim_stop_run();
+	if (a->nr_mutex > 0) {
+		check_task_mutexes(&x, a->nr_mutex, a->mutex_name, a->mutex_site);
+		sim_stop_run();
+	}
 	trace_event(EV_TASK_END, NULL, a->name, a - M.actors);
 	a->state = TS_DONE;
 	c->depth = 0;

@@ -441,6 +441,19 @@ static void bh_leak_task(void *arg)
 	local_bh_disable();
 }
 
+static void mutex_leak_task(void *arg)
+{
+	mutex_lock(&mtx);
+	race_point();
+}
+
+static void mutex_tidy_task(void *arg)
+{
+	mutex_lock(&mtx);
+	race_point();
+	mutex_unlock(&mtx);
+}
+
 static void irqs_on_irq(void *arg)
 {
 	local_irq_enable();	/* a handler must not enable interrupts */
@@ -461,6 +474,14 @@ static void s_imb_task(const struct sim_config *c) { setup_imb(c, leaky_task, NU
 static void s_imb_task_ok(const struct sim_config *c) { setup_imb(c, tidy_task, NULL); }
 static void s_imb_bh(const struct sim_config *c) { setup_imb(c, bh_leak_task, NULL); }
 static void s_imb_irqon(const struct sim_config *c) { setup_imb(c, plain_task, irqs_on_irq); }
+static void setup_mleak(const struct sim_config *c, void (*task)(void *))
+{
+	sim_init(c);
+	mutex_init(&mtx);
+	sim_add_task(0, "task0", task, NULL);
+}
+static void s_imb_mutex(const struct sim_config *c) { setup_mleak(c, mutex_leak_task); }
+static void s_imb_mutex_ok(const struct sim_config *c) { setup_mleak(c, mutex_tidy_task); }
 
 static void test_imbalance(void **state)
 {
@@ -476,6 +497,9 @@ static void test_imbalance(void **state)
 	expect(s_imb_bh, &q, "imbalance/bh_leak_task/task");
 	expect(s_imb_irqon, &c, "imbalance/irqs_on_irq/hardirq");
 	assert_non_null(strstr(report_text(), "enabled interrupts"));
+	expect(s_imb_mutex, &q, "imbalance/mutex_leak_task/task");
+	assert_non_null(strstr(report_text(), "exiting with locks still held"));
+	expect(s_imb_mutex_ok, &q, NULL);
 }
 
 /* ---- WARN_ON and BUG_ON ---------------------------------------------- */
