@@ -6,6 +6,9 @@
  * there, through LLVMFuzzerTestOneInput() exactly as the fuzzers did.
  * A report aborts, like under the fuzzer; otherwise the exit code is 0,
  * or 2 when a file cannot be read.
+ *
+ * LABYRINTH_REPEAT=N runs each input N times and prints executions per
+ * second (the benchmark's engine-free figure; the only use of a clock).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -14,11 +17,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv) __attribute__((weak));
 
 #define REPLAY_MAX_INPUT	(1 << 20)
+
+static long repeat = 1;
+static unsigned long nr_execs;
 
 static int run_file(const char *path)
 {
@@ -32,8 +39,10 @@ static int run_file(const char *path)
 	}
 	n = fread(buf, 1, sizeof(buf), f);
 	fclose(f);
-	fprintf(stderr, "Running: %s (%zu bytes)\n", path, n);
-	LLVMFuzzerTestOneInput(buf, n);
+	if (repeat == 1)
+		fprintf(stderr, "Running: %s (%zu bytes)\n", path, n);
+	for (long i = 0; i < repeat; i++, nr_execs++)
+		LLVMFuzzerTestOneInput(buf, n);
 	return 0;
 }
 
@@ -71,8 +80,14 @@ static int run_path(const char *path)
 
 int main(int argc, char **argv)
 {
+	struct timespec t0, t1;
+	const char *rep = getenv("LABYRINTH_REPEAT");
 	int i, rc = 0;
+	double s;
 
+	if (rep && atol(rep) > 0)
+		repeat = atol(rep);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (LLVMFuzzerInitialize)
 		LLVMFuzzerInitialize(&argc, &argv);
 	if (argc < 2) {
@@ -82,5 +97,11 @@ int main(int argc, char **argv)
 	for (i = 1; i < argc; i++)
 		if (run_path(argv[i]))
 			rc = 2;
+	if (repeat > 1) {
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		s = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+		fprintf(stderr, "replay: %lu runs in %.2f s, %.0f exec/s\n", nr_execs, s,
+			s > 0 ? nr_execs / s : 0);
+	}
 	return rc;
 }

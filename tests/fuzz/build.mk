@@ -55,3 +55,10 @@ $(B)/tests/fuzz/smoke-afl: tests/fuzz/smoke-afl.sh tests/fuzz/lib.sh \
 	$(FUZZ_SUBST)
 TESTS += $(B)/tests/fuzz/replay-seeds $(B)/tests/fuzz/test-labyrinth \
 	 $(B)/tests/fuzz/smoke-libfuzzer $(B)/tests/fuzz/smoke-afl
+
+# `make bench`: executions per second of each target (fuzz/bench-ops.sh).
+$(B)/bench/fuzz-ops: fuzz/bench-ops.sh $(FUZZ_TARGETS:%=$(B)/fuzz/%-replay) seeds-ops \
+		fuzz-engine-libfuzzer fuzz-engine-afl
+	@mkdir -p $(@D)
+	$(FUZZ_SUBST)
+BENCHES += $(B)/bench/fuzz-ops
