@@ -196,7 +196,8 @@ static int parse_exhaust(struct pstate *ps, const char *v, size_t n, struct faul
 	c2 = memchr(c1, ':', v + n - c1);
 	l = lookup(line_names, FAULT_LINE_NR, c1, (c2 ? c2 : v + n) - c1);
 	if (l < 0)
-		return perr(ps, c1, "unknown line '%.*s' (high, low, min, atomic, highatomic, zero)",
+		return perr(ps, c1, "unknown line '%.*s' "
+			    "(high, low, min, atomic, highatomic, zero)",
 			    (int)((c2 ? c2 : v + n) - c1), c1);
 	if (c2) {
 		cz = lookup(zone_names, MAX_NR_ZONES, c2 + 1, v + n - c2 - 1);
@@ -304,7 +305,8 @@ static int parse_item(struct pstate *ps, int k, const char *v, size_t n, bool hv
 		return 0;
 	case K_SITE:
 		if (parse_set(site_names, FAULT_SITE_NR, 8 * sizeof(long) - 1, v, n, &mask))
-			return perr(ps, v, "site wants alloc_pages|mempool_elem|pcp_refill or a number");
+			return perr(ps, v, "site wants alloc_pages|mempool_elem|pcp_refill "
+				    "or a number");
 		if (mask & 1UL)
 			return perr(ps, v, "site 0 (selftest) is fired by install only");
 		r->site_mask = mask;
