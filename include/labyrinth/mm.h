@@ -225,6 +225,13 @@ void mm_listen_reset(void);
  */
 typedef bool (*mm_fault_fn)(int site, gfp_t gfp, unsigned int order, void *arg);
 void mm_set_fault_hook(mm_fault_fn fn, void *arg);
+/*
+ * Ask the installed hook (false when none), exactly as the allocator does
+ * at each of its sites. Another allocator linked beside this one (pool/,
+ * docs/adapters.md) asks through it too, so one fault plan -- and the
+ * fuzz programs' "fail the next N" -- reaches every allocator.
+ */
+bool mm_should_fail(int site, gfp_t gfp, unsigned int order);
 
 /* ---- reserve exhaustion (used by faultinject/, never by callers) ---- */
 
