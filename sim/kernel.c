@@ -434,6 +434,13 @@ void lab_spin_lock(spinlock_t *l, const struct lab_site *s)
 	sched_point(s, 0);
 	c = sim_this_cpu();
 	while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED)) {
+		if (!M.running && l->owner_actor != 0) {
+			/*
+			 * Set-up code after a stopped run: the holder was
+			 * abandoned with the run and will never unlock.
+			 */
+			break;
+		}
 		if (l->owner_cpu == c->id || !M.running) {
 			struct check_ctx x;
 

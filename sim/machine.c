@@ -914,6 +914,18 @@ enum sim_verdict sim_run(void)
 	sim_tsan_acquire(&M.tsan_end);
 	for (i = 0; i < M.nr_cpus; i++)
 		sim_tsan_acquire(&M.cpus[i].tsan_sync);
+	/*
+	 * Back to set-up mode: actor 0 on a clean CPU 0. A stopped run
+	 * leaves its contexts mid-way (locks held, IRQs off); code the
+	 * driver runs afterwards (mm_exit()) must not inherit that state.
+	 */
+	M.cur_cpu = 0;
+	M.cpus[0].depth = 0;
+	M.cpus[0].cur_task = -1;
+	M.cpus[0].preempt_count = 0;
+	M.cpus[0].irqs_off = false;
+	M.cpus[0].nr_held = 0;
+	M.cpus[0].spin_on = NULL;
 out:
 	sim_tsan_ignore_end();
 	return report_fired() ? SIM_REPORT : SIM_CLEAN;

@@ -443,6 +443,43 @@ static void test_blocking(void **state)
 	}
 }
 
+/* ---- after a stopped run, set-up code starts clean ------------------ */
+
+static spinlock_t stuck;
+static struct mutex after_mtx;
+
+static void stuck_task(void *arg)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&stuck, flags);
+	WARN_ON(1);		/* stops the run with the lock held, IRQs off */
+	spin_unlock_irqrestore(&stuck, flags);
+}
+
+static void test_after_stopped_run(void **state)
+{
+	struct sim_config cfg = quiet_cfg(2);
+
+	sim_init(&cfg);
+	spin_lock_init(&stuck);
+	mutex_init(&after_mtx);
+	sim_add_task(1, "task0", stuck_task, NULL);
+	assert_int_equal(sim_run(), SIM_REPORT);
+	assert_string_equal(report_signature(), "invariant/stuck_task/task");
+	/* actor 0 again, on a clean CPU 0 */
+	assert_int_equal(lab_current().actor, 0);
+	assert_int_equal(lab_cpu_id(), 0);
+	assert_int_equal(preempt_count(), 0);
+	assert_false(irqs_disabled());
+	/* a lock the stopped run left held does not hang or report */
+	spin_lock(&stuck);
+	spin_unlock(&stuck);
+	mutex_lock(&after_mtx);
+	mutex_unlock(&after_mtx);
+	assert_int_equal(report_count(), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -453,6 +490,7 @@ int main(void)
 		cmocka_unit_test(test_no_preempt_in_spinlock),
 		cmocka_unit_test(test_replay),
 		cmocka_unit_test(test_blocking),
+		cmocka_unit_test(test_after_stopped_run),
 	};
 
 	return LAB_RUN_TESTS(tests);

@@ -18,13 +18,9 @@ uint64_t sim_rand(uint64_t *s);	/* the machine's splitmix64 */
 
 static uint64_t scen_seed;
 /*
- * Largest order + 1 the tasks and interrupts ask for. With more than one
- * CPU it is 1 (order 0 only) for now: the allocator's pcp_is_valid()
- * counts every frame of a pcp block by ->pcp_cpu, which only the head
- * frame carries (allocator/pcp.c sets it on the head, set_place() marks
- * all frames), so any order>0 block on a pcp list with 2+ CPUs makes
- * DEBUG_CHECK(mm_is_valid()) fail -- an allocator bug, reported to the
- * lead; the scenario is in docs/sim.md.
+ * Largest order + 1 the tasks and interrupts ask for. (With 2+ CPUs this
+ * found an allocator bug: pcp_is_valid() counted tail frames by a
+ * ->pcp_cpu only the head carried; docs/sim.md.)
  */
 static unsigned int max_order;
 
@@ -90,7 +86,7 @@ static void setup_alloc(const struct sim_config *cfg)
 
 	mm_exit();
 	sim_init(cfg);
-	max_order = cfg->nr_cpus == 1 ? 3 : 1;
+	max_order = 3;
 	memset(&mc, 0, sizeof(mc));
 	mc.nr_cpus = cfg->nr_cpus;
 	mc.kswapd = true;
