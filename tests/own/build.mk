@@ -22,6 +22,10 @@ $(B)/tests/own/test_oracle_sim: $(B)/tests/own/test_oracle_sim.o $(B)/liballoc.a
 	$(OWN_LINK)
 TESTS += $(B)/tests/own/test_oracle_sim
 TSAN_TESTS += $(B)/tests/own/test_oracle_sim
+
+$(B)/tests/own/test_misuse_sim: $(B)/tests/own/test_misuse_sim.o $(B)/liballoc.a $(B)/libcheck.a $(B)/libsim.a
+	$(OWN_LINK)
+TESTS += $(B)/tests/own/test_misuse_sim
 endif
 
 $(B)/tests/own/test_asan_free: $(B)/tests/own/test_asan_free.o $(B)/liballoc.a $(B)/libcheck.a $(B)/libthreads.a
