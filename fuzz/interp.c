@@ -119,10 +119,13 @@ static void planted_double_free(void)
 	}
 }
 
-static void note(struct actor_rt *r, const struct prog_op *op, const char *what)
+/* -v: one trace line per op, in the text form's words. */
+static void note_op(struct actor_rt *r, const struct prog_op *op)
 {
-	if (I.trace_ops)
-		sim_trace_note("%s: %s s%u%s", r->name, program_op_name(op->code), op->a, what);
+	char buf[80];
+
+	program_format_op(I.p, op, buf, sizeof(buf));
+	sim_trace_note("%s: %s", r->name, buf);
 }
 
 static void do_lock(struct actor_rt *r, const struct prog_op *op)
@@ -214,17 +217,16 @@ static void run_op(struct actor_rt *r, const struct prog_op *op)
 	const struct lab_alloc_ops *o = I.ops;
 	struct slot_rt *s = &r->slot[op->a % PROG_NR_SLOTS];
 	unsigned int order;
-	char buf[48];
 
+	if (I.trace_ops)
+		note_op(r, op);
 	switch (op->code) {
 	case OP_ALLOC:
 		s->h = o->alloc(program_gfp_mask(op->b), op->c);
 		s->order = op->c;
 		s->pool = -1;
-		if (I.trace_ops) {
-			snprintf(buf, sizeof(buf), " order %u -> %s", op->c, s->h ? "page" : "NULL");
-			note(r, op, buf);
-		}
+		if (I.trace_ops)
+			sim_trace_note("%s: alloc -> %s", r->name, s->h ? "page" : "NULL");
 		break;
 	case OP_FREE:
 		if (s->h)

@@ -252,6 +252,9 @@ const char *program_gfp_class_name(unsigned int cls);
 unsigned int program_gfp_mask(uint8_t gfpbyte);	/* -> gfp_t value */
 const char *program_line_name(unsigned int line);
 const char *program_chan_name(unsigned int chan);
+/* One op in the text form, no indent or newline ("alloc s0 KERNEL order=0"). */
+size_t program_format_op(const struct program *p, const struct prog_op *op,
+			 char *buf, size_t cap);
 /* Plan text of one fault entry in faultinject syntax (no spaces). */
 size_t program_fault_format(const struct program *p, const struct prog_fault *f,
 			    char *buf, size_t cap);

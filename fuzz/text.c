@@ -117,6 +117,22 @@ static void put_op(struct out *o, const struct program *p, const struct prog_op 
 	put(o, "\n");
 }
 
+size_t program_format_op(const struct program *p, const struct prog_op *op,
+			 char *buf, size_t cap)
+{
+	struct out o = { buf, cap, 0 };
+
+	if (!cap)
+		return 0;
+	buf[0] = '\0';
+	put_op(&o, p, op);
+	/* without the tab and the newline */
+	if (o.len && buf[o.len - 1] == '\n')
+		buf[--o.len] = '\0';
+	memmove(buf, buf + 1, o.len);
+	return o.len ? o.len - 1 : 0;
+}
+
 size_t program_fault_format(const struct program *p, const struct prog_fault *f,
 			    char *buf, size_t cap)
 {
