@@ -205,6 +205,7 @@ struct sim_cpu *sim_this_cpu(void);
 struct sim_frame *sim_top(struct sim_cpu *c);
 void sim_make_ctx(struct sim_cpu *c, struct check_ctx *x);
 void sim_switch(struct fiber *from, struct fiber *to);
+void sim_exec_resumed(void);
 void sim_stop_run(void);	/* returns only outside a run */
 struct fiber *cpu_resume_fiber(struct sim_cpu *c);
 struct fiber *sim_pick_next(void);

@@ -23,6 +23,11 @@ static struct fiber main_fiber;
 static struct fiber pool[SIM_MAX_FIBERS];
 /* A handler fiber parked cleanly at the end of an activation. */
 static bool loop_parked[SIM_MAX_FIBERS];
+/*
+ * The CPU whose context is executing (-1: the driver). Not M.cur_cpu:
+ * the scheduler moves M.cur_cpu to the next CPU before it switches.
+ */
+static int exec_cpu = -1;
 
 static void hardirq_main(void);
 static void softirq_main(void);
@@ -85,10 +90,19 @@ void sim_switch(struct fiber *from, struct fiber *to)
 {
 	if (from == to)
 		return;
-	sim_tsan_release(&M.cpus[from == &main_fiber ? 0 : M.cur_cpu].tsan_sync);
+	if (exec_cpu >= 0)
+		sim_tsan_release(&M.cpus[exec_cpu].tsan_sync);
 	M.switches++;
 	fiber_switch(from, to);
-	sim_tsan_acquire(&M.cpus[M.cur_cpu].tsan_sync);
+	sim_exec_resumed();
+}
+
+/* A fiber (re)starts running: it is on M.cur_cpu, or it is the driver. */
+void sim_exec_resumed(void)
+{
+	exec_cpu = fiber_current == &main_fiber ? -1 : M.cur_cpu;
+	if (exec_cpu >= 0)
+		sim_tsan_acquire(&M.cpus[exec_cpu].tsan_sync);
 }
 
 /* Stop the run now (a detector fired): back to the driver, for good. */
@@ -97,6 +111,8 @@ void sim_stop_run(void)
 	if (!M.running || fiber_current == &main_fiber)
 		return;
 	M.running = false;
+	if (exec_cpu >= 0)
+		sim_tsan_release(&M.cpus[exec_cpu].tsan_sync);
 	sim_tsan_release(&M.tsan_end);
 	fiber_switch(fiber_current, &main_fiber);
 }
@@ -507,7 +523,6 @@ void sim_switch_cpu(int target)
 	struct fiber *from = fiber_current;
 
 	trace_event(EV_SWITCH, NULL, NULL, target);
-	sim_tsan_release(&M.cpus[M.cur_cpu].tsan_sync);
 	M.cur_cpu = target;
 	sim_switch(from, cpu_resume_fiber(&M.cpus[target]));
 }
@@ -554,7 +569,7 @@ static void task_entry(void)
 	fiber_entered();
 	sim_tsan_ignore_begin();
 	sim_tsan_acquire(&M.tsan_start);
-	sim_tsan_acquire(&M.cpus[M.cur_cpu].tsan_sync);
+	sim_exec_resumed();
 	c = sim_this_cpu();
 	a = &M.actors[sim_top(c)->actor];
 	a->started = true;
@@ -592,6 +607,7 @@ static void task_entry(void)
 			sim_tsan_release(&M.tsan_end);
 		}
 		sim_tsan_release(&c->tsan_sync);
+		exec_cpu = -1;	/* nothing to release for a fiber that is gone */
 		M.switches++;
 		fiber_exit_to(a->fiber, to);
 	}
@@ -618,7 +634,7 @@ static void hardirq_main(void)
 	fiber_entered();
 	sim_tsan_ignore_begin();
 	sim_tsan_acquire(&M.tsan_start);
-	sim_tsan_acquire(&M.cpus[M.cur_cpu].tsan_sync);
+	sim_exec_resumed();
 	for (;;) {
 		struct sim_cpu *c = sim_this_cpu();
 		struct sim_frame *f = sim_top(c);
@@ -659,7 +675,7 @@ static void softirq_main(void)
 	fiber_entered();
 	sim_tsan_ignore_begin();
 	sim_tsan_acquire(&M.tsan_start);
-	sim_tsan_acquire(&M.cpus[M.cur_cpu].tsan_sync);
+	sim_exec_resumed();
 	for (;;) {
 		struct sim_cpu *c = sim_this_cpu();
 		int restart = 10;	/* MAX_SOFTIRQ_RESTART */
@@ -911,6 +927,7 @@ enum sim_verdict sim_run(void)
 	if (to != &main_fiber)
 		sim_switch(&main_fiber, to);
 	M.running = false;
+	exec_cpu = -1;
 	sim_tsan_acquire(&M.tsan_end);
 	for (i = 0; i < M.nr_cpus; i++)
 		sim_tsan_acquire(&M.cpus[i].tsan_sync);

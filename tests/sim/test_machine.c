@@ -480,6 +480,65 @@ static void test_after_stopped_run(void **state)
 	assert_int_equal(report_count(), 1);
 }
 
+/* ---- TSan: one CPU is sequential, CPUs are not ---------------------- */
+
+/*
+ * Per-CPU data touched by a task and later by an interrupt on the same
+ * CPU, after the task blocked and another CPU ran in between: the CPU
+ * orders them, so TSan must see no race (tests/sim runs under TSan too).
+ * Locked shared data between CPUs: no race either.
+ */
+static int percpu_var[2];
+static int pc_irq;
+static spinlock_t pc_lock;
+static int pc_shared;
+
+static void pc_task0(void *arg)
+{
+	percpu_var[0] = 1;
+	schedule_timeout_uninterruptible(5);	/* CPU 0 idles, CPU 1 runs */
+}
+
+static void pc_task1(void *arg)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&pc_lock, flags);	/* also taken in hardirq */
+	pc_shared++;
+	spin_unlock_irqrestore(&pc_lock, flags);
+	sim_raise_hardirq(pc_irq);		/* lands on idle CPU 0 */
+	race_point();
+}
+
+static void pc_irq_fn(void *arg)
+{
+	percpu_var[0]++;
+	spin_lock(&pc_lock);
+	pc_shared++;
+	spin_unlock(&pc_lock);
+}
+
+static void setup_percpu(const struct sim_config *cfg)
+{
+	sim_init(cfg);
+	spin_lock_init(&pc_lock);
+	percpu_var[0] = percpu_var[1] = 0;
+	pc_shared = 0;
+	sim_add_task(0, "task0", pc_task0, NULL);
+	sim_add_task(1, "task1", pc_task1, NULL);
+	pc_irq = sim_add_hardirq(0, "irq0", pc_irq_fn, NULL, 0);
+}
+
+static void test_tsan_percpu(void **state)
+{
+	struct sim_config cfg = quiet_cfg(2);
+	struct run_result r = run_twice(setup_percpu, &cfg);
+
+	assert_int_equal(r.verdict, SIM_CLEAN);
+	assert_int_equal(percpu_var[0], 2);
+	assert_int_equal(pc_shared, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -491,6 +550,7 @@ int main(void)
 		cmocka_unit_test(test_replay),
 		cmocka_unit_test(test_blocking),
 		cmocka_unit_test(test_after_stopped_run),
+		cmocka_unit_test(test_tsan_percpu),
 	};
 
 	return LAB_RUN_TESTS(tests);
