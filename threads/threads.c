@@ -39,7 +39,6 @@ struct tcpu {
 	int depth;
 	struct threads_stats st;
 	struct task_struct *task;	/* kthread, or NULL */
-	wait_queue_head_t *sleeping_on;	/* for kthread_stop() */
 };
 
 struct task_struct {
@@ -259,7 +258,9 @@ void threads_raise_softirq(void)
 
 int threads_raise_hardirq(int cpu)
 {
-	if (cpu < 0 || cpu >= T.nr_cpus || !T.cpu_thread_set[cpu])
+	/* set by spawn() after pthread_create(): acquire pairs with its release */
+	if (cpu < 0 || cpu >= T.nr_cpus ||
+	    !__atomic_load_n(&T.cpu_thread_set[cpu], __ATOMIC_ACQUIRE))
 		return -EINVAL;
 	return pthread_kill(T.cpu_thread[cpu], IRQ_SIGNAL);
 }
@@ -584,9 +585,9 @@ static struct task_struct *spawn(int cpu, const char *name, int (*kfn)(void *),
 	t->arg = arg;
 	if (pthread_create(&t->thread, NULL, thread_main, t))
 		return NULL;
-	if (!kfn && !T.cpu_thread_set[cpu]) {
+	if (!kfn && !__atomic_load_n(&T.cpu_thread_set[cpu], __ATOMIC_ACQUIRE)) {
 		T.cpu_thread[cpu] = t->thread;
-		T.cpu_thread_set[cpu] = 1;
+		__atomic_store_n(&T.cpu_thread_set[cpu], 1, __ATOMIC_RELEASE);
 	}
 	return t;
 }
@@ -607,7 +608,7 @@ void threads_join_all(void)
 		T.tasks[i].thread = 0;
 	}
 	for (int c = 0; c < T.nr_cpus; c++)
-		T.cpu_thread_set[c] = 0;
+		__atomic_store_n(&T.cpu_thread_set[c], 0, __ATOMIC_RELEASE);
 }
 
 struct task_struct *lab_kthread_run(int (*fn)(void *), void *data, const char *name)
