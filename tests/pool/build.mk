@@ -8,3 +8,20 @@ POOL_TEST_LINK = $(CC) $(LDFLAGS) $(filter %.o,$^) -Wl,--start-group $(filter %.
 $(B)/tests/pool/test_genpool: $(B)/tests/pool/test_genpool.o $(B)/libpool.a $(FUZZ_LIBS)
 	$(POOL_TEST_LINK)
 TESTS += $(B)/tests/pool/test_genpool
+
+# The fuzz programs on the pool: clean checks, then the same test against
+# each zoo bug of the pool (its object and the pool built with the switch).
+POOL_INTERP_LIBS := $(B)/libpool.a $(FUZZ_LIBS)
+$(B)/tests/pool/test_pool_interp: $(B)/tests/pool/test_pool_interp.o \
+		$(B)/fuzz/alloc_pool.o $(POOL_INTERP_LIBS)
+	$(POOL_TEST_LINK)
+TESTS += $(B)/tests/pool/test_pool_interp
+
+$(B)/tests/pool/bug-%/test_pool_interp.o: tests/pool/test_pool_interp.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -DPOOL_BUG_$* -MMD -MP -c $< -o $@
+$(B)/tests/pool/test_pool_bug_%: $(B)/tests/pool/bug-%/test_pool_interp.o \
+		$(B)/fuzz/alloc_pool.o $(B)/pool-bug/%/libpool.a $(FUZZ_LIBS)
+	$(POOL_TEST_LINK)
+.PRECIOUS: $(B)/tests/pool/bug-%/test_pool_interp.o
+TESTS += $(POOL_BUGS:%=$(B)/tests/pool/test_pool_bug_%)
