@@ -25,3 +25,6 @@ $(B)/tests/pool/test_pool_bug_%: $(B)/tests/pool/bug-%/test_pool_interp.o \
 	$(POOL_TEST_LINK)
 .PRECIOUS: $(B)/tests/pool/bug-%/test_pool_interp.o
 TESTS += $(POOL_BUGS:%=$(B)/tests/pool/test_pool_bug_%)
+# The lock-free bitmap under ThreadSanitizer too: each simulated CPU is
+# a TSan fiber, so a plain access racing with the cmpxchg is reported.
+TSAN_TESTS += $(B)/tests/pool/test_genpool
