@@ -21,3 +21,15 @@ $(B)/tests/scenario/test_scenario_bugs: $(B)/tests/scenario/test_scenario_bugs.o
 		$(B)/tests/scenario/scn_nic-bug.o $(B)/tests/scenario/scn_block-bug.o $(SCN_DEPS)
 	$(SCN_TEST_LINK)
 TESTS += $(B)/tests/scenario/test_scenario_bugs
+
+# The scenario of docs/scenarios.md, built the way the guide builds one
+# (a SCENARIO(tiny) line in fuzz/scenarios.def makes this same call).
+$(eval $(call scn_target,tiny,tests/scenario/scn_tiny.c,tests/scenario/corpus/tiny))
+
+# The libFuzzer smoke run of every scenario target (and of tiny).
+SCN_SMOKE_NAMES := $(SCN_NAMES) tiny
+$(B)/tests/scenario/smoke: tests/scenario/smoke.sh $(SCN_ALL)
+	@mkdir -p $(@D)
+	printf '#!/bin/sh\nexec tests/scenario/smoke.sh %s %s\n' '$(B)' '$(SCN_SMOKE_NAMES)' > $@
+	chmod +x $@
+TESTS += $(B)/tests/scenario/smoke
