@@ -350,6 +350,31 @@ static void test_nofail_waits_for_memory(void **state)
 	assert_census();
 }
 
+/*
+ * __alloc_pages_cpuset_fallback(): blocking NOFAIL that cannot get OOM
+ * access (NOMEMALLOC) still reaches MIN/2 through ALLOC_MIN_RESERVE.
+ */
+static void test_nofail_min_reserve_fallback(void **state)
+{
+	const struct mm_event *ev;
+	struct page *p;
+
+	empty_pool();
+	set_free(ZONE_DMA, 0);
+	set_free(ZONE_NORMAL, 31);
+	/* Without NOFAIL the same request fails: no OOM access, no reserve. */
+	assert_null(alloc_page(GFP_KERNEL | __GFP_NOMEMALLOC));
+	rec_clear();
+	p = alloc_page(GFP_KERNEL | __GFP_NOMEMALLOC | __GFP_NOFAIL);
+	assert_non_null(p);
+	ev = rec_last_wmark(ZONE_NORMAL);
+	assert_int_equal(ev->alloc_flags, ALLOC_MIN_RESERVE);
+	assert_int_equal(ev->ok, 1);
+	__free_page(p);
+	mm_ballast_release(-1);
+	assert_census();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -364,6 +389,7 @@ int main(void)
 		ALLOC_TEST(test_memalloc_ignores_watermarks),
 		ALLOC_TEST(test_dma_only_from_dma),
 		ALLOC_TEST(test_nofail_waits_for_memory),
+		ALLOC_TEST(test_nofail_min_reserve_fallback),
 	};
 
 	return LAB_RUN_TESTS(tests);
