@@ -132,9 +132,32 @@ static void deliver_pending(struct sim_cpu *c)
 		sim_preempt(c);
 }
 
+/*
+ * The default at a busy-wait (cpu_relax, cond_resched): a preemptible
+ * task yields to the next runnable task of its CPU (the tick would
+ * preempt it on Linux); otherwise the next runnable CPU runs. Without
+ * this a wait for another context would spin forever under the default
+ * schedule; a wait in atomic context still can, and is a stall.
+ */
 static void relax_default(struct sim_cpu *c)
 {
 	int k;
+
+	if (preemptible(c) && c->nr_tasks > 1) {
+		int i, me = -1;
+
+		for (i = 0; i < c->nr_tasks; i++)
+			if (c->tasks[i] == c->cur_task)
+				me = i;
+		for (k = 1; k < c->nr_tasks; k++) {
+			int t = c->tasks[(me + k) % c->nr_tasks];
+
+			if (M.actors[t].state == TS_RUNNABLE) {
+				c->resched_to = t;
+				return;		/* deliver_pending() preempts */
+			}
+		}
+	}
 
 	for (k = 1; k < M.nr_cpus; k++) {
 		int t = (c->id + k) % M.nr_cpus;
@@ -534,7 +557,7 @@ void lab_cond_resched(const struct lab_site *s)
 	/* cond_resched() is __might_resched() + a preemption point */
 	might_sleep_check(s);
 	trace_event(EV_RESCHED, s, NULL, 0);
-	sched_point(s, 0);
+	sched_point(s, PT_RELAX);
 	LEAVE();
 }
 

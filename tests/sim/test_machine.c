@@ -539,6 +539,50 @@ static void test_tsan_percpu(void **state)
 	assert_int_equal(pc_shared, 2);
 }
 
+/* ---- a preemptible busy-wait lets the other task of its CPU run ------ */
+
+static volatile int go;
+static void waiter(void *arg)
+{
+	while (!go)
+		cpu_relax();
+	logc('w');
+}
+
+static void resched_waiter(void *arg)
+{
+	while (!go)
+		cond_resched();
+	logc('r');
+}
+
+static void setter(void *arg)
+{
+	logc('s');
+	go = 1;
+}
+
+static void setup_busywait(const struct sim_config *cfg)
+{
+	sim_init(cfg);
+	go = 0;
+	logbuf[0] = 0;
+	sim_add_task(0, "task0", waiter, NULL);
+	sim_add_task(0, "task1", resched_waiter, NULL);
+	sim_add_task(0, "task2", setter, NULL);
+}
+
+static void test_preemptible_busywait(void **state)
+{
+	struct sim_config cfg = quiet_cfg(1);
+	struct run_result r;
+
+	cfg.step_budget = 100;
+	r = run_twice(setup_busywait, &cfg);
+	assert_int_equal(r.verdict, SIM_CLEAN);
+	assert_string_equal(logbuf, "swr");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -551,6 +595,7 @@ int main(void)
 		cmocka_unit_test(test_blocking),
 		cmocka_unit_test(test_after_stopped_run),
 		cmocka_unit_test(test_tsan_percpu),
+		cmocka_unit_test(test_preemptible_busywait),
 	};
 
 	return LAB_RUN_TESTS(tests);
