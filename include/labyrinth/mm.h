@@ -135,7 +135,11 @@ void __page_take(struct page *page, unsigned int order, int chan, const struct l
 typedef void *(mempool_alloc_t)(gfp_t gfp, void *pool_data);
 typedef void (mempool_free_t)(void *element, void *pool_data);
 
-/* Invariant: 0 <= curr_nr <= min_nr <= MEMPOOL_MAX_NR. */
+/*
+ * Invariant: 0 <= curr_nr <= max(min_nr, 1) and min_nr <= MEMPOOL_MAX_NR:
+ * a pool with min_nr == 0 keeps one freed element so a waiter is never
+ * stranded (the 2025 mempool_free() fix for min_nr == 0 pools).
+ */
 typedef struct mempool {
 	spinlock_t lock;
 	int min_nr;			/* reserved elements to keep */
