@@ -573,12 +573,23 @@ static void task_entry(void)
 	c = sim_this_cpu();
 	a = &M.actors[sim_top(c)->actor];
 	a->started = true;
-	sim_tsan_ignore_end();
-	if (a->kind == ACTOR_KTHREAD)
-		a->result = a->kfn(a->arg);
-	else
-		a->fn(a->arg);
-	sim_tsan_ignore_begin();
+	if (a->kind == ACTOR_KTHREAD) {
+		int (*kfn)(void *) = a->kfn;
+		void *arg = a->arg;
+		int ret;
+
+		sim_tsan_ignore_end();
+		ret = kfn(arg);
+		sim_tsan_ignore_begin();
+		a->result = ret;
+	} else {
+		void (*fn)(void *) = a->fn;
+		void *arg = a->arg;
+
+		sim_tsan_ignore_end();
+		fn(arg);
+		sim_tsan_ignore_begin();
+	}
 	c = sim_this_cpu();
 	sim_make_ctx(c, &x);
 	if (check_ctx_exit(&x, 0, false, 0, NULL))
@@ -639,10 +650,12 @@ static void hardirq_main(void)
 		struct sim_cpu *c = sim_this_cpu();
 		struct sim_frame *f = sim_top(c);
 		struct sim_actor *a = &M.actors[f->actor];
+		void (*fn)(void *) = a->fn;
+		void *arg = a->arg;
 		struct check_ctx x;
 
 		sim_tsan_ignore_end();
-		a->fn(a->arg);
+		fn(arg);
 		sim_tsan_ignore_begin();
 		c = sim_this_cpu();
 		f = sim_top(c);
@@ -697,9 +710,14 @@ static void softirq_main(void)
 			f->entry_held = c->nr_held;
 			f->steps = 0;
 			trace_event(EV_SOFTIRQ_ENTER, NULL, a->name, nr);
-			sim_tsan_ignore_end();
-			a->fn(a->arg);
-			sim_tsan_ignore_begin();
+			{
+				void (*fn)(void *) = a->fn;
+				void *arg = a->arg;
+
+				sim_tsan_ignore_end();
+				fn(arg);
+				sim_tsan_ignore_begin();
+			}
 			c = sim_this_cpu();
 			f = sim_top(c);
 			sim_make_ctx(c, &x);
@@ -922,7 +940,13 @@ enum sim_verdict sim_run(void)
 	choice_start();
 	M.running = true;
 	M.cur_cpu = 0;
+	/*
+	 * Set-up code happens before the run on every CPU: handler fibers
+	 * parked since an earlier run resume through their CPU's sync.
+	 */
 	sim_tsan_release(&M.tsan_start);
+	for (i = 0; i < M.nr_cpus; i++)
+		sim_tsan_release(&M.cpus[i].tsan_sync);
 	to = sim_pick_next();
 	if (to != &main_fiber)
 		sim_switch(&main_fiber, to);

@@ -24,3 +24,9 @@ $(B)/tests/sim/test_pct: $(B)/tests/sim/test_pct.o $(SIM_TEST_LIBS)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
 
 TESTS += $(B)/tests/sim/test_pct
+
+$(B)/tests/sim/test_stress: $(B)/tests/sim/test_stress.o $(SIM_TEST_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
+
+TESTS += $(B)/tests/sim/test_stress
+TSAN_TESTS += $(B)/tests/sim/test_stress
