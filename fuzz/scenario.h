@@ -125,6 +125,16 @@ struct scenario {
 #define DEFINE_SCENARIO(n)	const struct scenario scn_##n
 
 bool scenario_is_valid(const struct scenario *s);
+
+/*
+ * The registry (fuzz/scenario_table.c, in $(B)/libscenarios.a): every
+ * scenario of fuzz/scenarios.def, NULL-terminated; lookup by name, and
+ * the scenario a text input names on its `scenario NAME` line (NULL if
+ * none or unknown).
+ */
+extern const struct scenario *const scenario_table[];
+const struct scenario *scenario_find(const char *name);
+const struct scenario *scenario_of_text(const char *text);
 int scenario_param_index(const struct scenario *s, const char *name);	/* -1 */
 
 /* ---- services for actors ------------------------------------------- */

@@ -6,6 +6,7 @@
 #   $(B)/fuzz/<name>-libfuzzer    libFuzzer target
 #   $(B)/fuzz/<name>-afl          AFL++ target (afl-clang-fast, on demand)
 #   $(B)/corpus/<name>/*.bin      the seeds corpus/<name>/*.lab, assembled
+#   $(B)/libscenarios.a           all of them with the registry table
 # `make scenarios` builds the tools, the libFuzzer targets and the seeds;
 # `make scenarios-afl` the AFL++ targets.
 
@@ -13,6 +14,11 @@ SCN_NAMES := $(shell sed -n 's/^SCENARIO(\([a-z0-9_]*\)).*/\1/p' fuzz/scenarios.
 
 SCN_LIB_SRCS := fuzz/scenario_input.c fuzz/scenario_run.c
 $(B)/libscenario.a: $(SCN_LIB_SRCS:%.c=$(B)/%.o)
+	@rm -f $@
+	ar rcs $@ $^
+
+# Every registered scenario with the table (for tools: scenario_find()).
+$(B)/libscenarios.a: $(B)/fuzz/scenario_table.o $(SCN_NAMES:%=$(B)/fuzz/scn_%.o)
 	@rm -f $@
 	ar rcs $@ $^
 
@@ -92,5 +98,5 @@ $(foreach n,$(SCN_NAMES),$(eval $(call scn_target,$(n),fuzz/scn_$(n).c,corpus/$(
 BINS += $(filter $(B)/fuzz/scn-%,$(SCN_ALL))
 
 .PHONY: scenarios scenarios-afl
-scenarios: $(SCN_ALL)
+scenarios: $(SCN_ALL) $(B)/libscenarios.a
 scenarios-afl: $(SCN_ALL_AFL)

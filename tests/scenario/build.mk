@@ -5,7 +5,7 @@ SCN_TEST_LINK = $(CC) $(LDFLAGS) $(filter %.o,$^) -Wl,--start-group $(filter %.a
 	-Wl,--end-group -o $@ -lcmocka $(LDLIBS)
 
 $(B)/tests/scenario/test_scenario: $(B)/tests/scenario/test_scenario.o \
-		$(B)/fuzz/scn_nic.o $(B)/fuzz/scn_block.o $(SCN_DEPS)
+		$(B)/libscenarios.a $(SCN_DEPS)
 	$(SCN_TEST_LINK)
 TESTS += $(B)/tests/scenario/test_scenario
 

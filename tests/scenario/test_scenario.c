@@ -349,9 +349,26 @@ static void block_fail_nth_sweep_is_clean(void **state)
 	assert_true(n > 10 && n < 200);	/* it ended by itself */
 }
 
+/* The registry finds each scenario by name and by a text's first line. */
+static void registry_finds_scenarios(void **state)
+{
+	assert_ptr_equal(scenario_find("nic"), &scn_nic);
+	assert_ptr_equal(scenario_find("block"), &scn_block);
+	assert_null(scenario_find("nosuch"));
+	assert_ptr_equal(scenario_of_text("# c\n\n  scenario block # x\nparam cpus=1\n"),
+			 &scn_block);
+	assert_ptr_equal(scenario_of_text("scenario\tnic"), &scn_nic);
+	assert_null(scenario_of_text("machine cpus=1\nscenario nic\n"));
+	assert_null(scenario_of_text("scenarionic\n"));
+	assert_null(scenario_of_text(""));
+	for (int i = 0; scenario_table[i]; i++)
+		assert_true(scenario_is_valid(scenario_table[i]));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(registry_finds_scenarios),
 		cmocka_unit_test(decode_is_total_and_round_trips),
 		cmocka_unit_test(parse_errors_are_messages),
 		cmocka_unit_test(parse_never_crashes),
