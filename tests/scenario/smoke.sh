@@ -29,6 +29,23 @@ for n in "$@"; do
 	else
 		ko "$n: seed replay"; cat "$tmp/$n.1" "$tmp/$n.err"
 	fi
+	# text -> bytes -> text: each assembled seed shows as its source does
+	bad=0
+	for bin in "$seeds"/*.bin; do
+		lab=$(find corpus/"$n" tests/scenario/corpus/"$n" -name "$(basename "$bin" .bin).lab" 2>/dev/null | head -n 1)
+		if [ -z "$lab" ] || ! cmp -s <("$tool" show "$bin") <("$tool" show "$lab"); then
+			bad=$((bad + 1)); echo "  $bin differs from ${lab:-its source}"
+		fi
+	done
+	[ $bad -eq 0 ] && ok "$n: every seed round-trips text -> bytes -> text" ||
+		ko "$n: $bad seeds do not round-trip"
+	# a usage error and an invalid text exit 2, never a crash
+	printf 'scenario %s\nparam nosuch=1\n' "$n" >"$tmp/bad.lab"
+	"$tool" run "$tmp/bad.lab" >/dev/null 2>&1; r1=$?
+	"$tool" run "$tmp/missing.lab" >/dev/null 2>&1; r2=$?
+	"$tool" frobnicate >/dev/null 2>&1; r3=$?
+	[ $r1 -eq 2 ] && [ $r2 -eq 2 ] && [ $r3 -eq 2 ] && ok "$n: bad input and usage exit 2" ||
+		ko "$n: bad input exits $r1 $r2 $r3, want 2 2 2"
 	mkdir -p "$tmp/$n/corpus" "$tmp/$n/art"
 	cp "$seeds"/*.bin "$tmp/$n/corpus/"
 	dict=()
