@@ -30,3 +30,10 @@ $(B)/tests/sim/test_stress: $(B)/tests/sim/test_stress.o $(SIM_TEST_LIBS)
 
 TESTS += $(B)/tests/sim/test_stress
 TSAN_TESTS += $(B)/tests/sim/test_stress
+
+# Proves TSan flags an unlocked race between simulated CPUs (skips without TSan).
+$(B)/tests/sim/test_tsan_race: $(B)/tests/sim/test_tsan_race.o $(SIM_TEST_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
+
+TESTS += $(B)/tests/sim/test_tsan_race
+TSAN_TESTS += $(B)/tests/sim/test_tsan_race

@@ -629,70 +629,6 @@ static void test_bytes_locality(void **state)
 	assert_true(checked > 10);
 }
 
-/* ---- TSan sees simulated CPUs as threads ----------------------------- */
-
-#include <stdlib.h>
-#include <sys/wait.h>
-#include <unistd.h>
-#include "sim/fiber.h"
-
-static int racy;
-static void racy_task(void *arg)
-{
-	racy++;			/* no lock: CPUs race on it */
-	race_point();
-}
-
-static void setup_racy(const struct sim_config *cfg)
-{
-	sim_init(cfg);
-	racy = 0;
-	sim_add_task(0, "task0", racy_task, NULL);
-	sim_add_task(1, "task1", racy_task, NULL);
-}
-
-/*
- * The same scenario with and without a lock, in a child process (TSan
- * halts on the first report): unlocked it must be reported although
- * this interleaving computed the right sum.
- */
-static int child_run(bool locked)
-{
-	pid_t pid = fork();
-	int st;
-
-	if (pid == 0) {
-		struct sim_config cfg = quiet_cfg(locked ? 3 : 2);
-
-		if (!getenv("LAB_CHILD_STDERR"))
-			freopen("/dev/null", "w", stderr);
-		if (locked) {
-			setup_smp(&cfg);
-		} else {
-			setup_racy(&cfg);
-		}
-		sim_run();
-		_exit(locked ? (shared_val == 15 ? 0 : 3) : (racy == 2 ? 0 : 3));
-	}
-	waitpid(pid, &st, 0);
-	return st;
-}
-
-static void test_tsan_reports_cpu_race(void **state)
-{
-	(void)child_run;
-#ifdef SIM_TSAN
-	int st;
-
-	st = child_run(false);
-	assert_false(WIFEXITED(st) && WEXITSTATUS(st) == 0);	/* reported */
-	st = child_run(true);
-	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);	/* silent */
-#else
-	skip();
-#endif
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -707,7 +643,6 @@ int main(void)
 		cmocka_unit_test(test_tsan_percpu),
 		cmocka_unit_test(test_preemptible_busywait),
 		cmocka_unit_test(test_bytes_locality),
-		cmocka_unit_test(test_tsan_reports_cpu_race),
 	};
 
 	return LAB_RUN_TESTS(tests);
