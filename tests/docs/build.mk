@@ -1,0 +1,5 @@
+# tests/docs/: docs that cannot rot. Runs every ```sh and ```console
+# block of README.md and docs/*.md as written, in a temporary copy of the
+# tree, with FUZZ_TIME=3 and NIGHTLY_TIME=10 in the environment
+# (docs/guide.md, "Docs that cannot rot").
+TESTS += tests/docs/run-docs.sh
