@@ -78,6 +78,13 @@ enum lockdep_usage {
 
 void lockdep_reset(void);	/* forget every class: start of every run */
 /*
+ * Also predict lock-order deadlocks (check_prev_add()/check_noncircular()
+ * in lockdep.c): record "B taken while A held" per class and report the
+ * first cycle, even if no schedule deadlocked. Off by default: with it a
+ * bug that needs a particular interleaving fires under any schedule.
+ */
+void lockdep_set_order_check(bool on);
+/*
  * A lock was acquired (after success, as lock_acquire() is called):
  * mark the usage bits mark_usage() would mark and report the first
  * inconsistency. Returns true if it reported.

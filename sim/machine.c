@@ -796,6 +796,7 @@ int sim_init(const struct sim_config *cfg)
 	report_set_stream(M.cfg.quiet ? NULL : stderr);
 	report_set_trace_hook(M.cfg.no_trace_in_reports ? NULL : trace_hook, NULL);
 	lockdep_reset();
+	lockdep_set_order_check(M.cfg.lockdep_order);
 	trace_reset();
 	choice_init(&M.cfg);
 	sim_tsan_ignore_end();

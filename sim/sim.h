@@ -76,6 +76,7 @@ struct sim_config {
 	enum report_mode report_mode;		/* [REPORT_RECORD] */
 	bool quiet;				/* reports only in memory, not on stderr */
 	bool no_trace_in_reports;		/* skip the event trace in reports */
+	bool lockdep_order;			/* also predict lock-order cycles (docs/sim.md) */
 };
 
 enum sim_verdict {

@@ -329,6 +329,37 @@ static void test_abba(void **state)
 	}
 }
 
+/* The same ABBA predicted by lockdep's order graph, with no deadlock. */
+static void test_lock_order(void **state)
+{
+	static const uint8_t cpu1_first[] = { 0, SIM_EVENT(SIM_EV_SWITCH, 1) };
+	struct sim_config q = quiet_cfg(2);
+	struct sim_config c1 = cfg_bytes(2, cpu1_first, sizeof(cpu1_first));
+	const char *t;
+
+	q.lockdep_order = true;
+	c1.lockdep_order = true;
+	expect(s_abba_bug, &q, "deadlock/ab_task/task");
+	t = report_text();
+	assert_non_null(strstr(t, "possible circular locking dependency detected"));
+	assert_non_null(strstr(t, "task1/2 is trying to acquire lock:"));
+	/* the other order of the two CPUs: the same signature */
+	expect(s_abba_bug, &c1, "deadlock/ab_task/task");
+	assert_non_null(strstr(report_text(), "task0/1 is trying to acquire lock:"));
+	expect(s_abba_ok, &q, NULL);
+	{
+		struct sim_config r = quiet_cfg(2);
+		int i;
+
+		r.lockdep_order = true;
+		r.source = SIM_SRC_RANDOM;
+		for (i = 0; i < 100; i++) {
+			r.seed = i;
+			expect(s_abba_ok, &r, NULL);
+		}
+	}
+}
+
 /* mutex ABBA: every task blocked, a cycle of mutex owners */
 static struct mutex ma, mb;
 static void mab(void *arg)
@@ -582,6 +613,7 @@ int main(void)
 		cmocka_unit_test(test_irq_unsafe),
 		cmocka_unit_test(test_softirq_unsafe),
 		cmocka_unit_test(test_abba),
+		cmocka_unit_test(test_lock_order),
 		cmocka_unit_test(test_mutex_abba),
 		cmocka_unit_test(test_stall),
 		cmocka_unit_test(test_imbalance),
