@@ -205,6 +205,7 @@ static void setup_stress(const struct sim_config *cfg)
 static void stress(int cpus, enum sim_source src, int runs)
 {
 	struct sim_config cfg = quiet_cfg(cpus);
+	uint8_t bytes[96];
 	int i;
 
 	cfg.source = src;
@@ -218,6 +219,18 @@ static void stress(int cpus, enum sim_source src, int runs)
 		cfg.seed = (uint64_t)i * 7919 + (uint64_t)cpus;
 		cfg.lockdep_order = i & 1;	/* one global order: no cycle either */
 		prog_seed = cfg.seed * 31;
+		if (src == SIM_SRC_BYTES && i > 0) {
+			/* any byte string is a legal schedule (fuzzer input) */
+			uint64_t s = cfg.seed;
+			size_t k;
+
+			for (k = 0; k < sizeof(bytes); k++)
+				bytes[k] = (uint8_t)(sim_rand(&s) >> 13);
+			for (k = 0; k < sizeof(bytes); k += 2)
+				bytes[k] &= 7;	/* short skips: dense events */
+			cfg.bytes = bytes;
+			cfg.nr_bytes = (size_t)(i % (int)sizeof(bytes)) + 1;
+		}
 		r = run_twice(setup_stress, &cfg);
 		if (r.verdict != SIM_CLEAN) {
 			fprintf(stderr, "cpus %d seed %llu source %d:\n%s", cpus,
@@ -241,12 +254,15 @@ static void test_stress_1(void **state) { stress(1, SIM_SRC_RANDOM, 1000); }
 static void test_stress_2(void **state) { stress(2, SIM_SRC_RANDOM, 1000); }
 static void test_stress_4(void **state) { stress(4, SIM_SRC_RANDOM, 1000); }
 static void test_stress_pct(void **state) { stress(4, SIM_SRC_PCT, 500); }
+/* run 0: the default schedule; then random byte strings of every length */
 static void test_stress_default(void **state) { stress(3, SIM_SRC_BYTES, 20); }
+static void test_stress_bytes(void **state) { stress(4, SIM_SRC_BYTES, 1000); }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stress_default),
+		cmocka_unit_test(test_stress_bytes),
 		cmocka_unit_test(test_stress_1),
 		cmocka_unit_test(test_stress_2),
 		cmocka_unit_test(test_stress_4),
