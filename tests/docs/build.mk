@@ -3,3 +3,6 @@
 # tree, with FUZZ_TIME=3 and NIGHTLY_TIME=10 in the environment
 # (docs/guide.md, "Docs that cannot rot").
 TESTS += tests/docs/run-docs.sh
+# The runner itself, proven on fixtures: passes correct blocks, fails
+# each kind of rot, never writes to the tree.
+TESTS += tests/docs/test-run-docs.sh
