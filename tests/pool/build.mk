@@ -28,3 +28,29 @@ TESTS += $(POOL_BUGS:%=$(B)/tests/pool/test_pool_bug_%)
 # The lock-free bitmap under ThreadSanitizer too: each simulated CPU is
 # a TSan fiber, so a plain access racing with the cmpxchg is reported.
 TSAN_TESTS += $(B)/tests/pool/test_genpool
+
+# The pool fuzzed: the ops target on the pool (tests/pool/fuzz_pool.c),
+# as a replay binary here and a libFuzzer binary in the engine tree that
+# fuzz/build.mk uses ($(BUILD)/libfuzzer/<san>-nodebug: every object
+# built with -fsanitize=fuzzer-no-link), and the smoke run of `make test`.
+POOL_FUZZ_LINK = $(CC) $(LDFLAGS) $(filter %.o,$^) -Wl,--start-group $(filter %.a,$^) \
+	-Wl,--end-group -o $@ $(LDLIBS)
+$(B)/tests/pool/ops-pool-replay: $(B)/tests/pool/fuzz_pool.o $(B)/fuzz/replay_main.o \
+		$(B)/fuzz/alloc_pool.o $(B)/libpool.a $(FUZZ_LIBS)
+	$(POOL_FUZZ_LINK)
+$(B)/tests/pool/ops-pool-libfuzzer: $(B)/tests/pool/fuzz_pool.o $(B)/fuzz/alloc_pool.o \
+		$(B)/libpool.a $(FUZZ_LIBS)
+	$(POOL_FUZZ_LINK) -fsanitize=fuzzer
+
+POOL_LF_B := $(BUILD)/libfuzzer/$(SAN)-nodebug
+.PHONY: fuzz-engine-pool
+fuzz-engine-pool:
+	@CFLAGS=-fsanitize=fuzzer-no-link $(MAKE) --no-print-directory -s BUILD=$(BUILD)/libfuzzer \
+		SAN=$(SAN) DEBUG=0 $(POOL_LF_B)/tests/pool/ops-pool-libfuzzer
+
+$(B)/tests/pool/smoke-libfuzzer-pool: tests/pool/smoke-libfuzzer-pool.sh \
+		$(B)/tests/pool/ops-pool-replay $(B)/tools/labyrinth fuzz-engine-pool
+	@mkdir -p $(@D)
+	sed -e 's|@B@|$(B)|g; s|@LF@|$(POOL_LF_B)|g' $< > $@
+	chmod +x $@
+TESTS += $(B)/tests/pool/smoke-libfuzzer-pool
