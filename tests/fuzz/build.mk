@@ -22,6 +22,7 @@ $(B)/tests/fuzz/ops-bug-afl: $(B)/fuzz/ops.o $(B)/tests/fuzz/test_bug.o $(FUZZ_L
 # The engine builds live in their own trees: $(BUILD)/libfuzzer (every
 # object built with -fsanitize=fuzzer-no-link) and $(BUILD)/afl
 # (CC=afl-clang-fast), both DEBUG=0 as `make fuzz` uses them.
+FUZZ_LF_CFLAGS := -fsanitize=fuzzer-no-link -fno-sanitize-coverage=trace-cmp
 FUZZ_LF_B := $(BUILD)/libfuzzer/$(SAN)-nodebug
 FUZZ_AFL_B := $(BUILD)/afl/$(SAN)-nodebug
 FUZZ_SUBST = sed -e 's|@B@|$(B)|g; s|@BUILD@|$(BUILD)|g; s|@LF@|$(FUZZ_LF_B)|g; \
@@ -29,7 +30,7 @@ FUZZ_SUBST = sed -e 's|@B@|$(B)|g; s|@BUILD@|$(BUILD)|g; s|@LF@|$(FUZZ_LF_B)|g; 
 
 .PHONY: fuzz-engine-libfuzzer fuzz-engine-afl
 fuzz-engine-libfuzzer:
-	@CFLAGS=-fsanitize=fuzzer-no-link $(MAKE) --no-print-directory -s BUILD=$(BUILD)/libfuzzer \
+	@CFLAGS="$(FUZZ_LF_CFLAGS)" $(MAKE) --no-print-directory -s BUILD=$(BUILD)/libfuzzer \
 		SAN=$(SAN) DEBUG=0 $(FUZZ_TARGETS:%=$(FUZZ_LF_B)/fuzz/%-libfuzzer) \
 		$(FUZZ_LF_B)/tests/fuzz/ops-bug-libfuzzer
 fuzz-engine-afl:
