@@ -196,6 +196,7 @@ int choice_next(bool forced);
 /* PCT: the CPU to run at a forced point (-1: no opinion). */
 int choice_pct_pick_cpu(void);
 bool cpu_runnable(int cpu);
+bool softirq_work(struct sim_cpu *c);	/* a registered softirq is pending */
 uint64_t sim_rand(uint64_t *s);
 
 #endif

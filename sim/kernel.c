@@ -117,16 +117,9 @@ static void deliver_pending(struct sim_cpu *c)
 	}
 	if (!preemptible(c))
 		return;
-	if (c->softirq_pending) {
-		int p = c->softirq_pending, nr, any = 0;
-
-		for (nr = 0; nr < SIM_NR_SOFTIRQS; nr++)
-			if ((p >> nr & 1) && c->softirqs[nr] >= 0)
-				any = 1;
-		if (any) {
-			sim_run_softirqs(c);
-			return;
-		}
+	if (softirq_work(c)) {
+		sim_run_softirqs(c);
+		return;
 	}
 	if (c->resched_to >= 0)
 		sim_preempt(c);
@@ -377,7 +370,7 @@ void lab_bh_enable(const struct lab_site *s)
 		sim_stop_run();
 	/* __local_bh_enable_ip(): run what became runnable */
 	if (M.running && !(c->preempt_count & (HARDIRQ_MASK | SOFTIRQ_MASK)) &&
-	    !c->irqs_off && c->softirq_pending)
+	    !c->irqs_off && softirq_work(c))
 		sim_run_softirqs(c);
 	sched_point(s, 0);
 	LEAVE();
@@ -386,7 +379,8 @@ void lab_bh_enable(const struct lab_site *s)
 void lab_raise_softirq(int nr)
 {
 	ENTER();
-	if (nr >= 0 && nr < SIM_NR_SOFTIRQS) {
+	/* a vector with no handler on this CPU is ignored (nothing would run it) */
+	if (nr >= 0 && nr < SIM_NR_SOFTIRQS && sim_this_cpu()->softirqs[nr] >= 0) {
 		sim_this_cpu()->softirq_pending |= 1u << nr;
 		trace_event(EV_RAISE_SOFTIRQ, NULL, NULL, nr);
 	}

@@ -133,7 +133,7 @@ static bool task_runnable(int id)
 	return M.actors[id].state == TS_RUNNABLE;
 }
 
-static bool softirq_work(struct sim_cpu *c)
+bool softirq_work(struct sim_cpu *c)
 {
 	unsigned int p = c->softirq_pending;
 	int nr;
@@ -183,6 +183,7 @@ static struct fiber *start_hardirq(struct sim_cpu *c)
 static struct fiber *start_softirq(struct sim_cpu *c)
 {
 	c->preempt_count += SOFTIRQ_OFFSET;
+	/* raise only sets bits of registered vectors: the lowest has a handler */
 	push_frame(c, LAB_CTX_SOFTIRQ, c->softirqs[__builtin_ctz(c->softirq_pending)],
 		   c->softirq_fiber);
 	c->softirq_active = true;
@@ -910,7 +911,8 @@ void sim_raise_hardirq(int irq)
 
 void sim_raise_softirq(int cpu, int nr)
 {
-	if (cpu < 0 || cpu >= M.nr_cpus || nr < 0 || nr >= SIM_NR_SOFTIRQS)
+	if (cpu < 0 || cpu >= M.nr_cpus || nr < 0 || nr >= SIM_NR_SOFTIRQS ||
+	    M.cpus[cpu].softirqs[nr] < 0)
 		return;
 	sim_tsan_ignore_begin();
 	M.cpus[cpu].softirq_pending |= 1u << nr;
