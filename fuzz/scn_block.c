@@ -35,6 +35,7 @@
 #include <labyrinth/kernel.h>
 #include <labyrinth/mm.h>
 #include <labyrinth/channel.h>
+#include <labyrinth/zoo.h>
 #include "check/ledger.h"
 #include "fuzz/scenario.h"
 
@@ -68,6 +69,7 @@ struct blk_queue {
 	int irq;			/* sim id of blk_irq */
 	int done;			/* softirq number of blk_done */
 	int inflight;
+	int queued;			/* pages on hwq (chan_count() races, see scn_nic.c) */
 	int followups;
 	unsigned long sg_fail;		/* requests failed for want of an sg page */
 	unsigned long nowait_fail;	/* follow-ups refused (EAGAIN) */
@@ -114,6 +116,7 @@ static bool blk_try_queue(struct blk_queue *q, struct page *rq, struct page *sg)
 		if (sg)
 			WARN_ON(chan_give(&q->hwq, sg, 0));
 		WARN_ON(chan_give(&q->hwq, rq, S.order));
+		__atomic_add_fetch(&q->queued, sg ? 2 : 1, __ATOMIC_ACQ_REL);
 		ok = true;
 	}
 	spin_unlock_bh(&q->lock);
@@ -146,7 +149,18 @@ static void blk_submit(void *arg)
 			sg = alloc_pages(GFP_NOIO | __GFP_NORETRY | __GFP_NOWARN, 0);
 			if (!sg) {
 				q->sg_fail++;	/* BLK_STS_RESOURCE: fail the request */
-#ifndef SCN_BUG_BLOCK_LEAK_ON_SG_FAIL
+#if defined(ZOO_BLOCK_LEAK_ON_SG_FAIL)
+				/*
+				 * ZOO block_leak_on_sg_fail: the error path
+				 * gives back single-page requests only; a
+				 * multi-page request it holds is forgotten.
+				 */
+				ZOO_REACHED(block_leak_on_sg_fail);
+				if (!S.order)
+					mempool_free(rq, &S.pool);
+				else
+					ZOO_TRIGGERED(block_leak_on_sg_fail);
+#elif !defined(SCN_BUG_BLOCK_LEAK_ON_SG_FAIL)
 				mempool_free(rq, &S.pool);
 #endif
 				continue;
@@ -172,6 +186,16 @@ static void blk_followup(struct blk_queue *q)
 	set_kind(rq, BLK_REQ);
 	if (!blk_try_queue(q, rq, NULL)) {
 		mempool_free(rq, &S.pool);	/* no tag: -EAGAIN, never wait */
+#ifdef ZOO_BLOCK_FOLLOWUP_DOUBLE_FREE
+		/*
+		 * ZOO block_followup_double_free: the -EAGAIN path frees the
+		 * request, then falls into the common unwinding that frees
+		 * it again.
+		 */
+		ZOO_REACHED(block_followup_double_free);
+		ZOO_TRIGGERED(block_followup_double_free);
+		mempool_free(rq, &S.pool);
+#endif
 		q->nowait_fail++;
 	}
 }
@@ -188,13 +212,14 @@ static void blk_done(void *arg)
 	struct blk_queue *q = arg;
 	unsigned int order;
 	struct page *page;
-	unsigned int n = chan_count(&q->hwq);
+	int n = __atomic_load_n(&q->queued, __ATOMIC_ACQUIRE);
 
 	/*
 	 * What the device completed before this interrupt; follow-ups
 	 * queued below complete on their own doorbell.
 	 */
-	while (n-- && (page = chan_take(&q->hwq, &order))) {
+	while (n-- > 0 && (page = chan_take(&q->hwq, &order))) {
+		__atomic_sub_fetch(&q->queued, 1, __ATOMIC_ACQ_REL);
 		ledger_touch(page);		/* read the completion status */
 		if (kind_of(page) == BLK_SG) {
 			__free_pages(page, order);

@@ -37,6 +37,7 @@
 #include <labyrinth/kernel.h>
 #include <labyrinth/mm.h>
 #include <labyrinth/channel.h>
+#include <labyrinth/zoo.h>
 #include "check/ledger.h"
 #include "fuzz/scenario.h"
 
@@ -74,6 +75,15 @@ struct nic_queue {
 	int fired;
 	int napi_sched;
 	int napi_running;
+	/*
+	 * Buffers on rx / backlog, counted beside the channels (raised after
+	 * a give, lowered after a take): chan_count() reads a locked ring
+	 * without its lock, which races with the locked give under TSan.
+	 * A taker on another CPU may lower a count before the giver raised
+	 * it, so a count may dip below zero for a moment: test it with > 0.
+	 */
+	int rx_n;
+	int backlog_n;
 	unsigned long refill_fail;	/* GFP_ATOMIC said no: ring ran short */
 	unsigned long dropped;		/* backlog full */
 	unsigned long consumed;
@@ -97,6 +107,11 @@ static void st(int *v, int x)
 	__atomic_store_n(v, x, __ATOMIC_RELEASE);
 }
 
+static void add(int *v, int d)
+{
+	__atomic_add_fetch(v, d, __ATOMIC_ACQ_REL);
+}
+
 /* Post up to batch buffers; a failed allocation ends the refill. */
 static void nic_refill(struct nic_queue *q)
 {
@@ -104,7 +119,7 @@ static void nic_refill(struct nic_queue *q)
 	struct page *page;
 	int k;
 
-	for (k = 0; k < S.batch && chan_count(&q->rx) < (unsigned int)S.ring; k++) {
+	for (k = 0; k < S.batch && ld(&q->rx_n) < S.ring; k++) {
 		page = NULL;
 		order = S.order;
 		if (S.recycle)
@@ -120,6 +135,7 @@ static void nic_refill(struct nic_queue *q)
 			__free_pages(page, order);
 			break;
 		}
+		add(&q->rx_n, 1);
 	}
 }
 
@@ -156,17 +172,31 @@ static void nic_poll(void *arg)
 		page = chan_take(&q->rx, &order);
 		if (!page)
 			break;
+		add(&q->rx_n, -1);
 		ledger_touch(page);		/* the stack reads the packet */
 		if (chan_give(&q->backlog, page, order)) {
 			__free_pages(page, order);	/* backlog full: drop */
 			q->dropped++;
 			continue;
 		}
+		add(&q->backlog_n, 1);
 #ifdef SCN_BUG_NIC_TOUCH_AFTER_GIVE
 		ledger_touch(page);		/* BUG: updates the page it gave away */
 #endif
+#ifdef ZOO_NIC_TOUCH_AFTER_GIVE
+		/*
+		 * ZOO nic_touch_after_give: with page_pool recycling off and
+		 * a locked backlog, the poll updates the packet (a
+		 * statistics field) after handing it to the consumer.
+		 */
+		ZOO_REACHED(nic_touch_after_give);
+		if (!S.recycle && S.kind == CHAN_LOCKED) {
+			ZOO_TRIGGERED(nic_touch_after_give);
+			ledger_touch(page);
+		}
+#endif
 	}
-	if (work == S.budget && chan_count(&q->rx)) {
+	if (work == S.budget && ld(&q->rx_n) > 0) {
 		st(&q->napi_sched, 1);		/* budget exhausted: repoll */
 		raise_softirq(q->napi);
 	}
@@ -188,14 +218,15 @@ static void nic_consumer(void *arg)
 
 	sim_raise_hardirq(q->irq);		/* link up: the first burst */
 	for (;;) {
-		wait_event(q->wq, chan_count(&q->backlog) || nic_quiesced(q));
+		wait_event(q->wq, ld(&q->backlog_n) > 0 || nic_quiesced(q));
 		while ((page = chan_take(&q->backlog, &order))) {
+			add(&q->backlog_n, -1);
 			ledger_touch(page);	/* consume */
 			q->consumed++;
 			if (!S.recycle || chan_give(&q->recycle, page, order))
 				__free_pages(page, order);
 		}
-		if (nic_quiesced(q) && !chan_count(&q->backlog))
+		if (nic_quiesced(q) && ld(&q->backlog_n) <= 0)
 			break;
 	}
 }
