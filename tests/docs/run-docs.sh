@@ -13,6 +13,7 @@
 #   <!-- docs-test: skip: REASON -->   on the line before the fence: the
 #                block is listed with its reason, not run
 #   an unlabeled fence whose first line looks like a command fails: label it
+#   a relative link ([text](path)) to a file that does not exist fails
 #
 # Time is bounded in the open: blocks see FUZZ_TIME=3 and NIGHTLY_TIME=10
 # in their environment, and each block gets at most BLOCK_TIMEOUT (300) s.
@@ -85,6 +86,26 @@ for f in "${FILES[@]}"; do
 done
 touch "$WORK/index"
 
+# ---- links: every relative link of these files names a file that exists --
+for f in "${FILES[@]}"; do
+	awk '
+		/^```/ { inb = !inb; next }
+		inb { next }
+		{
+			line = $0
+			while (match(line, /\]\([^) ]+\)/)) {
+				t = substr(line, RSTART + 2, RLENGTH - 3)
+				line = substr(line, RSTART + RLENGTH)
+				if (t ~ /^(https?:|mailto:|#)/) continue
+				sub(/#.*/, "", t)
+				print FNR "\t" t
+			}
+		}
+	' "$f" | while IFS=$'\t' read -r ln target; do
+		[ -e "$(dirname "$f")/$target" ] || printf '%s\t%s\t%s\n' "$f" "$ln" "$target"
+	done
+done > "$WORK/badlinks"
+
 if [ $LIST = 1 ]; then
 	while IFS=$'\t' read -r id file line kind lang note; do
 		case "$kind" in
@@ -93,6 +114,9 @@ if [ $LIST = 1 ]; then
 		*) echo "$file:$line: $kind" ;;
 		esac
 	done < "$WORK/index"
+	while IFS=$'\t' read -r file line target; do
+		echo "$file:$line: broken link: $target"
+	done < "$WORK/badlinks"
 	exit 0
 fi
 
@@ -215,6 +239,11 @@ while IFS=$'\t' read -r id file line kind lang note; do
 		fail=$((fail + 1))
 	fi
 done < "$WORK/index"
+
+while IFS=$'\t' read -r file line target; do
+	echo "FAIL $file:$line: broken link: $target does not exist"
+	fail=$((fail + 1))
+done < "$WORK/badlinks"
 
 echo "run-docs: $skipped blocks skipped (listed above with their reasons)"
 echo "$pass passed, $fail failed"

@@ -3,7 +3,8 @@
 # console with elided output and exit statuses, continuation lines,
 # skip markers, labeled non-command blocks), and it fails each kind of
 # rot: a failing command, output the docs promise but the command does
-# not print, a wrong exit status, an unlabeled command block. And it
+# not print, a wrong exit status, an unlabeled command block, a broken
+# link. And it
 # runs in a copy: nothing a block writes reaches the tree.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 2
@@ -25,14 +26,15 @@ check "good: nothing written to the tree" test ! -e written-in-the-copy
 
 # all the bad fixtures in one run (each run copies the tree)
 LABYRINTH_DOCS_TEST= $R $F/bad-exit.md $F/bad-output.md $F/bad-status.md \
-	$F/bad-unlabeled.md > "$out" 2>&1; rc=$?
+	$F/bad-unlabeled.md $F/bad-link.md > "$out" 2>&1; rc=$?
 check "bad blocks fail" test $rc != 0
-check "bad: 0 passed, 4 failed" grep -qx "0 passed, 4 failed" "$out"
-for b in exit output status unlabeled; do
+check "bad: 0 passed, 5 failed" grep -qx "0 passed, 5 failed" "$out"
+for b in exit output status unlabeled link; do
 	check "bad-$b fails" grep -q "^FAIL $F/bad-$b.md:" "$out"
 done
 check "bad-output names the missing line" grep -q "no line matching: the promised output" "$out"
 check "bad-status names both statuses" grep -q "exit status 0, the docs say 1" "$out"
+check "bad-link names the target" grep -q "broken link: no-such-page.md does not exist" "$out"
 check "bad-unlabeled says how to fix it" grep -q "unlabeled command block ('make fuzz')" "$out"
 
 echo "$pass passed, $fail failed"
