@@ -33,3 +33,13 @@ $(B)/tests/scenario/smoke: tests/scenario/smoke.sh $(SCN_ALL)
 	printf '#!/bin/sh\nexec tests/scenario/smoke.sh %s %s\n' '$(B)' '$(SCN_SMOKE_NAMES)' > $@
 	chmod +x $@
 TESTS += $(B)/tests/scenario/smoke
+
+# Under ThreadSanitizer (races between the simulated CPUs' fibers), a
+# tenth of the random runs.
+$(B)/tests/scenario/test_scenario_quick.o: tests/scenario/test_scenario.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -DSCN_TEST_QUICK -MMD -MP -c $< -o $@
+$(B)/tests/scenario/test_scenario_quick: $(B)/tests/scenario/test_scenario_quick.o \
+		$(B)/libscenarios.a $(SCN_DEPS)
+	$(SCN_TEST_LINK)
+TSAN_TESTS += $(B)/tests/scenario/test_scenario_quick

@@ -22,6 +22,16 @@
 #include "check/oracle.h"
 #include "fuzz/scenario.h"
 
+/*
+ * SCN_TEST_QUICK: the ThreadSanitizer build runs a tenth of the random
+ * runs (TSan makes each one about ten times slower).
+ */
+#ifdef SCN_TEST_QUICK
+#define SCALE	10
+#else
+#define SCALE	1
+#endif
+
 extern const struct scenario scn_nic, scn_block;
 static const struct scenario *const all[] = { &scn_nic, &scn_block };
 
@@ -73,7 +83,7 @@ static void decode_is_total_and_round_trips(void **state)
 
 	rng_state = 1;
 	for (s = 0; s < 2; s++) {
-		for (i = 0; i < 4000; i++) {
+		for (i = 0; i < 4000 / SCALE; i++) {
 			n = random_bytes(buf, sizeof(buf));
 			scn_decode(all[s], buf, n, &a);
 			assert_true(scn_input_is_valid(&a));
@@ -151,7 +161,7 @@ static void parse_never_crashes(void **state)
 	int i, k;
 
 	rng_state = 3;
-	for (i = 0; i < 20000; i++) {
+	for (i = 0; i < 20000 / SCALE; i++) {
 		memcpy(text, seed, sizeof(seed));
 		for (k = 0; k < 1 + (int)(rnd() % 4); k++)
 			text[rnd() % (sizeof(seed) - 1)] = (char)(rnd() % 127 + 1);
@@ -208,7 +218,7 @@ static void seeds_replay_clean_twice(void **state)
 
 /* ---- random inputs -------------------------------------------------- */
 
-#define RANDOM_RUNS	1000	/* per scenario */
+#define RANDOM_RUNS	(1000 / SCALE)	/* per scenario */
 
 static void random_inputs(const struct scenario *s, uint64_t seed)
 {
@@ -248,7 +258,7 @@ static void random_and_pct_schedules_are_clean(void **state)
 
 	rng_state = 13;
 	for (s = 0; s < 2; s++) {
-		for (i = 0; i < 200; i++) {
+		for (i = 0; i < 200 / SCALE; i++) {
 			size_t n = random_bytes(buf, sizeof(buf));
 
 			scn_decode(all[s], buf, n, &in);
