@@ -12,7 +12,7 @@ SAN     ?= asan
 DEBUG   ?= 1
 JOBS    ?= 1
 BUILD   ?= build
-V       := $(SAN)$(if $(filter 1,$(DEBUG)),,-nodebug)
+V       := $(SAN)$(if $(filter 1,$(DEBUG)),,-nodebug)$(if $(ZOO),-zoo-$(ZOO))
 B       := $(BUILD)/$(V)
 
 WARN    := -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare \
@@ -74,7 +74,7 @@ help:
 
 # Packages a fresh Debian bookworm machine lacks. `make deps` installs
 # them as root; other targets run the cheap check first.
-DEB_PACKAGES := clang llvm libclang-rt-14-dev libcmocka-dev pkg-config afl++
+DEB_PACKAGES := clang llvm libclang-rt-14-dev libcmocka-dev pkg-config afl++ gnuplot-nox
 deps:
 	@ci/deps.sh $(DEB_PACKAGES)
 

@@ -4,6 +4,7 @@
  * fallback and pageblock stealing -- after Linux v6.x mm/page_alloc.c.
  * Every function here runs with zone->lock held.
  */
+#include <labyrinth/zoo.h>
 #include "internal.h"
 
 /* account_freepages(): NR_FREE_PAGES and the free highatomic count move together. */
@@ -269,6 +270,18 @@ static bool page_is_buddy(struct zone *z, unsigned long buddy_pfn, unsigned int 
 	if (!zone_spans_pfn(z, buddy_pfn))
 		return false;
 	buddy = page_of(buddy_pfn);
+#ifdef ZOO_BUDDY_MERGE_NOCHECK
+	/*
+	 * ZOO buddy_merge_nocheck: PageBuddy without buddy_order() ==
+	 * order: a free buddy of a smaller order merges as if it were the
+	 * whole other half, and the frames of that half still in use end
+	 * up inside a free block.
+	 */
+	ZOO_REACHED(buddy_merge_nocheck);
+	if (buddy->buddy && buddy->order != order)
+		ZOO_TRIGGERED(buddy_merge_nocheck);
+	return buddy->buddy;
+#endif
 	return buddy->buddy && buddy->order == order;
 }
 
@@ -310,6 +323,20 @@ void free_one_page(struct zone *z, struct page *page, unsigned int order)
 {
 	unsigned long flags;
 
+#ifdef ZOO_ZONE_LOCK_NOIRQ
+	/*
+	 * ZOO zone_lock_noirq: zone->lock without irqsave on the free
+	 * path; an interrupt that allocates on this CPU while it is held
+	 * spins forever (lockdep: {IN-HARDIRQ-W} -> {HARDIRQ-ON-W}).
+	 */
+	ZOO_REACHED(zone_lock_noirq);
+	if (!irqs_disabled())
+		ZOO_TRIGGERED(zone_lock_noirq);
+	spin_lock(&z->lock);
+	__free_one_page(page, pfn_of(page), z, order, get_pageblock_migratetype(page));
+	spin_unlock(&z->lock);
+	return;
+#endif
 	spin_lock_irqsave(&z->lock, flags);
 	__free_one_page(page, pfn_of(page), z, order, get_pageblock_migratetype(page));
 	spin_unlock_irqrestore(&z->lock, flags);

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <labyrinth/channel.h>
+#include <labyrinth/zoo.h>
 
 int chan_init(struct channel *ch, enum chan_kind kind, unsigned int size, int id)
 {
@@ -45,6 +46,21 @@ static unsigned long chan_lock(struct channel *ch)
 {
 	unsigned long flags = 0;
 
+#ifdef ZOO_BHRING_PLAIN_LOCK
+	/*
+	 * ZOO bhring_plain_lock: the _bh ring's lock taken with plain
+	 * spin_lock: a softirq end on this CPU can interrupt a task
+	 * holding it and spin forever (lockdep: {IN-SOFTIRQ-W} ->
+	 * {SOFTIRQ-ON-W}).
+	 */
+	if (ch->kind == CHAN_LOCKED_BH) {
+		ZOO_REACHED(bhring_plain_lock);
+		if (in_serving_softirq())
+			ZOO_TRIGGERED(bhring_plain_lock);
+		spin_lock(&ch->lock);
+		return flags;
+	}
+#endif
 	if (ch->kind == CHAN_LOCKED_BH)
 		spin_lock_bh(&ch->lock);
 	else
@@ -54,6 +70,12 @@ static unsigned long chan_lock(struct channel *ch)
 
 static void chan_unlock(struct channel *ch, unsigned long flags)
 {
+#ifdef ZOO_BHRING_PLAIN_LOCK
+	if (ch->kind == CHAN_LOCKED_BH) {
+		spin_unlock(&ch->lock);
+		return;
+	}
+#endif
 	if (ch->kind == CHAN_LOCKED_BH)
 		spin_unlock_bh(&ch->lock);
 	else
@@ -116,6 +138,19 @@ int __chan_give(struct channel *ch, struct page *page, unsigned int order,
 	flags = chan_lock(ch);
 	if (ch->head - ch->tail >= ch->size) {
 		chan_unlock(ch, flags);
+#ifdef ZOO_CHAN_FULL_FREES
+		/*
+		 * ZOO chan_full_frees: a full _bh ring drops the block
+		 * itself (as netif_rx() consumes an skb it drops), while
+		 * the API says the caller keeps it on -ENOSPC: the caller
+		 * frees it a second time.
+		 */
+		ZOO_REACHED(chan_full_frees);
+		if (ch->kind == CHAN_LOCKED_BH) {
+			ZOO_TRIGGERED(chan_full_frees);
+			__free_pages_site(page, order, site);
+		}
+#endif
 		return -ENOSPC;
 	}
 	__page_give(page, order, ch->id, site);
@@ -138,8 +173,28 @@ struct page *__chan_take(struct channel *ch, unsigned int *order,
 		chan_unlock(ch, flags);
 		return NULL;
 	}
+#ifdef ZOO_CHAN_TAKE_RACE
+	/*
+	 * ZOO chan_take_race: the emptiness check under the lock, the slot
+	 * read and the tail update after it: two takers that both saw one
+	 * entry both take the same block (and the tail runs past head).
+	 */
+	{
+		unsigned int tail = ch->tail;
+
+		ZOO_REACHED(chan_take_race);
+		chan_unlock(ch, flags);
+		race_point();
+		if (READ_ONCE(ch->tail) != tail)
+			ZOO_TRIGGERED(chan_take_race);
+		s = ch->slots[tail & (ch->size - 1)];
+		flags = chan_lock(ch);
+		ch->tail = tail + 1;
+	}
+#else
 	s = ch->slots[ch->tail & (ch->size - 1)];
 	ch->tail++;
+#endif
 	chan_unlock(ch, flags);
 	__page_take(s.page, s.order, ch->id, site);
 	if (order)

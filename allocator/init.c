@@ -8,6 +8,7 @@
 #include <string.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <labyrinth/zoo.h>
 #include "internal.h"
 
 struct pglist_data contig_page_data;
@@ -117,6 +118,8 @@ int mm_init(const struct mm_config *cfg)
 	int high = 12, batch = 4, nr_cpus = lab_nr_cpus();
 	int err;
 
+	/* the zoo benchmark counts runs to its canaries (zoo.h) */
+	ZOO_RUN_BEGIN();
 	if (pgdat->up)
 		mm_exit();
 	if (!cfg)

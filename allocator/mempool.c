@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <labyrinth/zoo.h>
 #include "internal.h"
 
 /* The frame behind an element, or NULL for a foreign element. */
@@ -159,11 +160,37 @@ repeat_alloc:
 		gfp_temp = gfp_mask;
 		goto repeat_alloc;
 	}
+#ifdef ZOO_MEMPOOL_ATOMIC_SPIN
+	/*
+	 * ZOO mempool_atomic_spin: a caller that may not sleep busy-waits
+	 * for an element to come back instead of taking NULL; in
+	 * interrupt context nobody on this CPU can ever return one.
+	 */
+	ZOO_REACHED(mempool_atomic_spin);
+	if (!(gfp_mask & __GFP_DIRECT_RECLAIM)) {
+		spin_unlock_irqrestore(&pool->lock, flags);
+		if (in_interrupt() || irqs_disabled())
+			ZOO_TRIGGERED(mempool_atomic_spin);
+		while (!READ_ONCE(pool->curr_nr))
+			cpu_relax();
+		goto repeat_alloc;
+	}
+#endif
+#ifdef ZOO_MEMPOOL_WAIT_ATOMIC
+	/*
+	 * ZOO mempool_wait_atomic: the !__GFP_DIRECT_RECLAIM test is gone,
+	 * so a GFP_ATOMIC caller with an empty pool sleeps on pool->wait.
+	 */
+	ZOO_REACHED(mempool_wait_atomic);
+	if (!(gfp_mask & __GFP_DIRECT_RECLAIM))
+		ZOO_TRIGGERED(mempool_wait_atomic);
+#else
 	/* We must not sleep if !__GFP_DIRECT_RECLAIM. */
 	if (!(gfp_mask & __GFP_DIRECT_RECLAIM)) {
 		spin_unlock_irqrestore(&pool->lock, flags);
 		return NULL;
 	}
+#endif
 	/*
 	 * Wait for an element to come back: prepare_to_wait() under the
 	 * lock, so a mempool_free() after the unlock moves seq and the

@@ -8,10 +8,21 @@
  * fails the trylock and falls back to zone->lock (rmqueue_buddy on
  * allocation, free_one_page on free) instead of deadlocking.
  */
+#include <string.h>
+#include <labyrinth/zoo.h>
 #include "internal.h"
+
+#ifdef ZOO_PCP_TRYLOCK_ALWAYS
+/* Contexts (cpu, ctx) inside a pcp section whose lock they never took. */
+static bool zoo_pcp_nolock[NR_CPUS][LAB_CTX_NR];
+#endif
 
 void pcp_init(struct zone *z, int nr_cpus, int high, int batch)
 {
+#ifdef ZOO_PCP_TRYLOCK_ALWAYS
+	/* nothing of the zoo survives a run either */
+	memset(zoo_pcp_nolock, 0, sizeof(zoo_pcp_nolock));
+#endif
 	for (int cpu = 0; cpu < NR_CPUS; cpu++) {
 		struct per_cpu_pages *pcp = &z->pcp[cpu];
 
@@ -36,6 +47,20 @@ static struct per_cpu_pages *pcp_spin_trylock(struct zone *z)
 		goto fail;
 	pcp = &z->pcp[cpu];
 	race_point();
+#ifdef ZOO_PCP_TRYLOCK_ALWAYS
+	/*
+	 * ZOO pcp_trylock_always: spin_trylock() of a UP build always
+	 * succeeds, so an interrupt edits the list the context it
+	 * interrupted is in the middle of editing.
+	 */
+	ZOO_REACHED(pcp_trylock_always);
+	if (!spin_trylock(&pcp->lock)) {
+		ZOO_TRIGGERED(pcp_trylock_always);
+		zoo_pcp_nolock[cpu][lab_current().ctx] = true;
+		return pcp;
+	}
+	return pcp;
+#endif
 	if (!spin_trylock(&pcp->lock))
 		goto fail;
 	return pcp;
@@ -46,6 +71,15 @@ fail:
 
 static void pcp_spin_unlock(struct per_cpu_pages *pcp)
 {
+#ifdef ZOO_PCP_TRYLOCK_ALWAYS
+	bool *nolock = &zoo_pcp_nolock[smp_processor_id()][lab_current().ctx];
+
+	if (*nolock) {
+		*nolock = false;
+		preempt_enable();
+		return;
+	}
+#endif
 	spin_unlock(&pcp->lock);
 	preempt_enable();
 }
@@ -108,8 +142,21 @@ struct page *rmqueue_pcplist(struct zone *z, unsigned int order, int mt, unsigne
 		}
 	}
 	race_point();
+#ifdef ZOO_PCP_TRYLOCK_ALWAYS
+	/* the model's one concession: an emptied list returns, not a wild page */
+	if (list_empty(list)) {
+		pcp_spin_unlock(pcp);
+		return NULL;
+	}
+#endif
 	page = list_first_entry(list, struct page, lru);
+#ifdef ZOO_PCP_TRYLOCK_ALWAYS
+	/* the window in which an unlocked interrupt takes the same page */
+	race_point();
+	list_del_init(&page->lru);
+#else
 	list_del(&page->lru);
+#endif
 	COUNTER_ADD(pcp->count, -(1 << order));
 	set_place(page, order, PLACE_OWNED);
 	pcp_spin_unlock(pcp);
@@ -168,6 +215,27 @@ void free_unref_page(struct page *page, unsigned int order)
 	}
 	if (mt >= MIGRATE_PCPTYPES)
 		mt = MIGRATE_MOVABLE;
+#ifdef ZOO_PCP_PLAIN_LOCK
+	/*
+	 * ZOO pcp_plain_lock: an order-0 free that brings the list within
+	 * a batch of its high mark (so it may drain a batch under the
+	 * lock) takes pcp->lock with spin_lock "so the drain cannot be
+	 * skipped". An interrupt that
+	 * does this while its CPU holds the list spins on its own CPU's
+	 * lock; lockdep sees the class used in interrupt context and taken
+	 * with IRQs on elsewhere.
+	 */
+	ZOO_REACHED(pcp_plain_lock);
+	if (!order && smp_processor_id() < NODE_DATA()->nr_cpus &&
+	    READ_ONCE(z->pcp[smp_processor_id()].count) + 1 >=
+	    READ_ONCE(z->pcp[smp_processor_id()].high) - READ_ONCE(z->pcp[smp_processor_id()].batch)) {
+		if (in_interrupt())
+			ZOO_TRIGGERED(pcp_plain_lock);
+		preempt_disable();
+		pcp = &z->pcp[smp_processor_id()];
+		spin_lock(&pcp->lock);
+	} else
+#endif
 	pcp = pcp_spin_trylock(z);
 	if (!pcp) {
 		free_one_page(z, page, order);
@@ -193,9 +261,47 @@ static void drain_pages_zone(int cpu, struct zone *z)
 {
 	struct per_cpu_pages *pcp = &z->pcp[cpu];
 	int count;
+#ifdef ZOO_DRAIN_LOCK_ORDER
+	unsigned long flags;
+#endif
 
 	do {
+#if defined(ZOO_PCP_REMOTE_NOLOCK)
+		/*
+		 * ZOO pcp_remote_nolock: a remote CPU's list drained without
+		 * its pcp->lock (the pre-v6.0 scheme relied on the owner CPU
+		 * doing the drain; a direct remote drain needs the lock).
+		 */
+		ZOO_REACHED(pcp_remote_nolock);
+		if (cpu != smp_processor_id() && READ_ONCE(pcp->count))
+			ZOO_TRIGGERED(pcp_remote_nolock);
+		if (cpu != smp_processor_id()) {
+			count = pcp->count;
+			if (count) {
+				int to_drain = min(count, pcp->batch << 5);
+
+				free_pcppages_bulk(z, to_drain, pcp, 0);
+				count -= to_drain;
+			}
+			continue;
+		}
+#endif
+#ifdef ZOO_DRAIN_LOCK_ORDER
+		/*
+		 * ZOO drain_lock_order: zone->lock first "for a stable
+		 * count", then pcp->lock -- the inverse of rmqueue_bulk(),
+		 * which takes zone->lock under pcp->lock (ABBA).
+		 */
+		ZOO_REACHED(drain_lock_order);
+		spin_lock_irqsave(&z->lock, flags);
+		if (!spin_trylock(&pcp->lock)) {
+			ZOO_TRIGGERED(drain_lock_order);
+			spin_lock(&pcp->lock);
+		}
+		spin_unlock_irqrestore(&z->lock, flags);
+#else
 		spin_lock(&pcp->lock);
+#endif
 		count = pcp->count;
 		if (count) {
 			int to_drain = min(count, pcp->batch << 5);

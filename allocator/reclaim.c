@@ -12,7 +12,12 @@
  * and direct reclaim (page_alloc.c) sleep.
  */
 #include <string.h>
+#include <labyrinth/zoo.h>
 #include "internal.h"
+
+#ifdef ZOO_KSWAPD_WAKE_MUTEX
+static struct mutex zoo_kswapd_lock;
+#endif
 
 void reclaim_init(unsigned long nr)
 {
@@ -20,6 +25,9 @@ void reclaim_init(unsigned long nr)
 	struct zone *z = &pgdat->node_zones[ZONE_NORMAL];
 	unsigned long flags;
 
+#ifdef ZOO_KSWAPD_WAKE_MUTEX
+	mutex_init(&zoo_kswapd_lock);
+#endif
 	spin_lock_init(&pgdat->lru_lock);
 	INIT_LIST_HEAD(&pgdat->lru);
 	init_waitqueue_head(&pgdat->kswapd_wait);
@@ -183,6 +191,18 @@ void wakeup_kswapd(gfp_t gfp, unsigned int order)
 
 	if (!pgdat->up)
 		return;
+#ifdef ZOO_KSWAPD_WAKE_MUTEX
+	/*
+	 * ZOO kswapd_wake_mutex: the wake-up serialises against
+	 * kswapd_run()/kswapd_stop() on a mutex (pgdat->kswapd_lock is
+	 * one), a sleeping lock reached from GFP_ATOMIC callers.
+	 */
+	ZOO_REACHED(kswapd_wake_mutex);
+	if (in_atomic() || irqs_disabled())
+		ZOO_TRIGGERED(kswapd_wake_mutex);
+	mutex_lock(&zoo_kswapd_lock);
+	mutex_unlock(&zoo_kswapd_lock);
+#endif
 	__atomic_add_fetch(&pgdat->kswapd_wakeups, 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&pgdat->kswapd_woken, 1, __ATOMIC_SEQ_CST);
 	if (pgdat->kswapd)

@@ -8,6 +8,7 @@
  * the reserves; everything after that may sleep.
  */
 #include <string.h>
+#include <labyrinth/zoo.h>
 #include "internal.h"
 
 /*
@@ -23,7 +24,31 @@ unsigned int gfp_to_alloc_flags(gfp_t gfp, unsigned int order)
 
 	_Static_assert(__GFP_HIGH == ALLOC_MIN_RESERVE, "__GFP_HIGH");
 	_Static_assert(__GFP_KSWAPD_RECLAIM == ALLOC_KSWAPD, "__GFP_KSWAPD_RECLAIM");
+#ifdef ZOO_HIGH_NO_MIN_RESERVE
+	/*
+	 * ZOO high_no_min_reserve: __GFP_HIGH no longer maps to
+	 * ALLOC_MIN_RESERVE, so GFP_ATOMIC stops at MIN like everyone else
+	 * and fails with its reserve untouched.
+	 */
+	ZOO_REACHED(high_no_min_reserve);
+	if (gfp & __GFP_HIGH)
+		ZOO_TRIGGERED(high_no_min_reserve);
+	alloc_flags |= gfp & __GFP_KSWAPD_RECLAIM;
+#else
 	alloc_flags |= gfp & (__GFP_HIGH | __GFP_KSWAPD_RECLAIM);
+#endif
+#ifdef ZOO_BLOCKING_NON_BLOCK
+	/*
+	 * ZOO blocking_non_block: NON_BLOCK for every caller, so one that
+	 * could reclaim digs into the atomic reserve instead.
+	 */
+	ZOO_REACHED(blocking_non_block);
+	if (gfp & __GFP_DIRECT_RECLAIM) {
+		ZOO_TRIGGERED(blocking_non_block);
+		if (!(gfp & __GFP_NOMEMALLOC))
+			alloc_flags |= ALLOC_NON_BLOCK;
+	}
+#endif
 	if (!(gfp & __GFP_DIRECT_RECLAIM)) {
 		if (!(gfp & __GFP_NOMEMALLOC))
 			alloc_flags |= ALLOC_NON_BLOCK;
@@ -174,7 +199,18 @@ void warn_alloc(gfp_t gfp, unsigned int order, const char *what)
 struct page *__alloc_pages_slowpath(gfp_t gfp, unsigned int order,
 				    struct alloc_context *ac)
 {
+#ifdef ZOO_SLOWPATH_RECLAIM_FLAG
+	/*
+	 * ZOO slowpath_reclaim_flag: __GFP_RECLAIM (DIRECT | KSWAPD) where
+	 * __GFP_DIRECT_RECLAIM is meant: GFP_ATOMIC and GFP_NOWAIT carry
+	 * KSWAPD_RECLAIM, so under pressure they enter direct reclaim.
+	 */
+	bool can_direct_reclaim = gfp & __GFP_RECLAIM;
+
+	ZOO_REACHED(slowpath_reclaim_flag);
+#else
 	bool can_direct_reclaim = gfp & __GFP_DIRECT_RECLAIM;
+#endif
 	unsigned long did_some_progress;
 	int no_progress_loops = 0;
 	unsigned int alloc_flags, reserve_flags;
@@ -200,6 +236,10 @@ retry:
 	/* Caller is not willing to reclaim: fail now, never sleep. */
 	if (!can_direct_reclaim)
 		goto nopage;
+#ifdef ZOO_SLOWPATH_RECLAIM_FLAG
+	if (!(gfp & __GFP_DIRECT_RECLAIM))
+		ZOO_TRIGGERED(slowpath_reclaim_flag);
+#endif
 	page = __alloc_pages_direct_reclaim(gfp, order, alloc_flags, ac, &did_some_progress);
 	if (page)
 		return page;

@@ -186,16 +186,6 @@ static void blk_followup(struct blk_queue *q)
 	set_kind(rq, BLK_REQ);
 	if (!blk_try_queue(q, rq, NULL)) {
 		mempool_free(rq, &S.pool);	/* no tag: -EAGAIN, never wait */
-#ifdef ZOO_BLOCK_FOLLOWUP_DOUBLE_FREE
-		/*
-		 * ZOO block_followup_double_free: the -EAGAIN path frees the
-		 * request, then falls into the common unwinding that frees
-		 * it again.
-		 */
-		ZOO_REACHED(block_followup_double_free);
-		ZOO_TRIGGERED(block_followup_double_free);
-		mempool_free(rq, &S.pool);
-#endif
 		q->nowait_fail++;
 	}
 }
