@@ -54,3 +54,10 @@ $(B)/tests/pool/smoke-libfuzzer-pool: tests/pool/smoke-libfuzzer-pool.sh \
 	sed -e 's|@B@|$(B)|g; s|@LF@|$(POOL_LF_B)|g' $< > $@
 	chmod +x $@
 TESTS += $(B)/tests/pool/smoke-libfuzzer-pool
+
+# The pool on real threads, hardirqs as signals (threads/).
+$(B)/tests/pool/test_pool_threads: $(B)/tests/pool/test_pool_threads.o $(B)/libpool.a \
+		$(B)/libthreads.a $(B)/libcheck.a $(B)/liballoc.a
+	$(POOL_TEST_LINK)
+TESTS += $(B)/tests/pool/test_pool_threads
+TSAN_TESTS += $(B)/tests/pool/test_pool_threads
