@@ -59,7 +59,10 @@ struct pool_ring {
 	} slot[RING_SIZE];
 };
 
-/* Per-run state; set up by pa_init(), gone after pa_exit(). */
+/*
+ * Per-run state. Invariant: pool and mem are both set from a successful
+ * pa_init() to pa_exit(), both NULL otherwise; pool's chunks are mem.
+ */
 static struct {
 	struct gen_pool *pool;
 	void *mem;
