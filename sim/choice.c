@@ -208,10 +208,14 @@ int choice_next(bool forced)
 	case SIM_SRC_REPLAY:	ev = replay_next(ch); break;
 	default:		ev = bytes_next(ch); break;
 	}
-	if (ev != SIM_EV_NONE && M.nr_choices < SIM_MAX_CHOICES) {
-		M.choices[M.nr_choices].point = (uint32_t)M.points;
-		M.choices[M.nr_choices].event = (uint8_t)ev;
-		M.nr_choices++;
+	if (ev != SIM_EV_NONE) {
+		if (M.nr_choices < SIM_MAX_CHOICES) {
+			M.choices[M.nr_choices].point = (uint32_t)M.points;
+			M.choices[M.nr_choices].event = (uint8_t)ev;
+			M.nr_choices++;
+		} else {
+			M.choices_lost = true;
+		}
 	}
 	return ev;
 }

@@ -160,6 +160,7 @@ struct sim_machine {
 	unsigned long rr;		/* round-robin cursor for cpu_relax */
 	struct sim_chooser ch;
 	size_t nr_choices;
+	bool choices_lost;		/* more than SIM_MAX_CHOICES were taken */
 	struct sim_choice choices[SIM_MAX_CHOICES];
 	/* trace */
 	uint64_t hash;

@@ -776,6 +776,7 @@ int sim_init(const struct sim_config *cfg)
 	M.cur_cpu = 0;
 	M.points = M.switches = M.jiffies = M.rr = 0;
 	M.nr_choices = 0;
+	M.choices_lost = false;
 	for (i = 0; i < SIM_MAX_CPUS; i++)
 		reset_cpu(&M.cpus[i], i);
 	for (i = 0; i < M.nr_cpus; i++) {
@@ -994,6 +995,11 @@ const struct sim_choice *sim_choices(size_t *n)
 {
 	*n = M.nr_choices;
 	return M.choices;
+}
+
+bool sim_choices_complete(void)
+{
+	return !M.choices_lost;
 }
 
 size_t sim_choices_to_bytes(const struct sim_choice *c, size_t n,

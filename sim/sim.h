@@ -107,6 +107,8 @@ uint64_t sim_trace_hash(void);		/* FNV-1a over the event records */
 unsigned long sim_points(void);		/* scheduling points of the run */
 unsigned long sim_switches(void);	/* fiber switches of the run */
 const struct sim_choice *sim_choices(size_t *n);	/* non-default choices */
+/* False if the run took more choices than are kept (a replay would diverge). */
+bool sim_choices_complete(void);
 /* Encode choices as fuzz bytes that replay them; returns the length needed. */
 size_t sim_choices_to_bytes(const struct sim_choice *c, size_t n,
 			    uint8_t *out, size_t cap);

@@ -367,6 +367,7 @@ static void test_replay(void **state)
 		assert_true(rr.hash == r.hash);
 		assert_string_equal(rr.sig, r.sig);
 
+		assert_true(sim_choices_complete());
 		len = sim_choices_to_bytes(saved, n, bytes, sizeof(bytes));
 		assert_true(len <= sizeof(bytes));
 		cfg.source = SIM_SRC_BYTES;
