@@ -151,7 +151,8 @@ bool cpu_runnable(int cpu)
 
 	if (c->depth)
 		return !(c->spin_on && READ_ONCE(c->spin_on->locked));
-	if (c->irq_pending || softirq_work(c))
+	/* exactly what cpu_resume_fiber() can start, or the scheduler would spin */
+	if ((c->irq_pending && !c->irqs_off) || softirq_work(c))
 		return true;
 	for (i = 0; i < c->nr_tasks; i++)
 		if (task_runnable(c->tasks[i]))
