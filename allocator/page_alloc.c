@@ -6,7 +6,6 @@
  * slowpath.c.
  */
 #include <string.h>
-#include <labyrinth/zoo.h>
 #include "internal.h"
 
 /*
@@ -39,19 +38,6 @@ bool __zone_watermark_ok(struct zone *z, unsigned int order, unsigned long mark,
 {
 	long min = (long)mark;
 
-#ifdef ZOO_WMARK_RESERVED_HA
-	/*
-	 * ZOO wmark_reserved_ha: the unusable part counts the *reserved*
-	 * highatomic pages (whole pageblocks) instead of the free ones,
-	 * so once a pageblock is reserved and partly used, callers without
-	 * reserve rights are refused pages that are there.
-	 */
-	ZOO_REACHED(wmark_reserved_ha);
-	if (READ_ONCE(z->nr_reserved_highatomic) != (unsigned long)free_highatomic &&
-	    !(alloc_flags & ALLOC_RESERVES))
-		ZOO_TRIGGERED(wmark_reserved_ha);
-	free_highatomic = (long)READ_ONCE(z->nr_reserved_highatomic);
-#endif
 	free_pages -= __zone_watermark_unusable_free(order, alloc_flags, free_highatomic);
 	if (unlikely(alloc_flags & ALLOC_RESERVES)) {
 		if (alloc_flags & ALLOC_MIN_RESERVE) {
@@ -99,12 +85,7 @@ static bool zone_watermark_fast(struct zone *z, unsigned int order, unsigned lon
 	free_ha = READ_ONCE(z->nr_free_highatomic);
 	if (!order) {
 		long usable = free_pages;
-#ifdef ZOO_WMARK_RESERVED_HA
-		long reserved = __zone_watermark_unusable_free(0, alloc_flags,
-				(long)READ_ONCE(z->nr_reserved_highatomic));
-#else
 		long reserved = __zone_watermark_unusable_free(0, alloc_flags, free_ha);
-#endif
 
 		usable -= min(usable, reserved);
 		if (usable > (long)mark + z->lowmem_reserve[highest_zoneidx])

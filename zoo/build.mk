@@ -62,11 +62,11 @@ endif
 endif
 
 # The clean tools the tests compare against, and the seeds.
-ZOO_CLEAN_TOOLS := $(B)/tools/labyrinth $(B)/fuzz/scn-nic $(B)/fuzz/scn-block
+ZOO_CLEAN_TOOLS := $(B)/tools/labyrinth $(if $(filter asan,$(SAN)),$(B)/fuzz/scn-nic $(B)/fuzz/scn-block)
 ZOO_SUBST = sed -e 's|@B@|$(B)|g; s|@BUILD@|$(BUILD)|g; s|@SAN@|$(SAN)|g' $< > $@ && chmod +x $@
 
 $(B)/tests/zoo/test-zoo: tests/zoo/test-zoo.sh zoo/lib.sh $(ZOO_DEF) $(ZOO_TOOLS_$(SAN)) \
-		$(ZOO_CLEAN_TOOLS)
+		$(ZOO_CLEAN_TOOLS) $(B)/zoo/monotime
 	@mkdir -p $(@D)
 	$(ZOO_SUBST)
 

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# tests/zoo: every zoo bug of this build's sanitizer (zoo/bugs.def), on its
+# test build ($(B)/zoo/<name>/) and on the clean build:
+#   repro     its reproducer gives exactly its signature, and the
+#             triggered canary fired;
+#   clean     the clean build runs the reproducer clean;
+#   base      (interleave, fault) without schedule and faults the zoo
+#             build runs clean under the default schedule;
+#   explore   (interleave, a stated bound) `labyrinth explore --policy pct
+#             --seed 1 --runs N` finds its signature from the base program;
+#   seeds     no seed of corpus/<target>/ triggers it or reports;
+#   canary    a run that reaches a bug without triggering it is reported
+#             as "reached, not triggered" (the classifier of zoo/zoo.sh).
+# Prints "N passed, N failed"; exits non-zero on a failure.
+# Generated into the build tree by zoo/build.mk (@B@ @SAN@ filled in).
+set -uo pipefail
+B=@B@
+SAN=@SAN@
+cd "$(dirname "$0")/../../../.." 2>/dev/null || true
+[ -f zoo/bugs.def ] || cd "$(git rev-parse --show-toplevel)"
+. zoo/lib.sh
+export LABYRINTH_ZOO_LOG=
+# TSan: keep going after a report so explore can finish its runs; our
+# hook still prints the signature of the first one.
+export TSAN_OPTIONS="halt_on_error=0:report_signal_unsafe=0"
+pass=0 fail=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+
+while read -r name target san needs files sig runs; do
+	[ "$san" = "$SAN" ] || continue
+	if [ "$target" = ops ]; then
+		zoo="$B/zoo/$name/labyrinth"; clean="$B/tools/labyrinth"
+		prog="tests/zoo/$name.lab"
+	else
+		zoo="$B/zoo/$name/scn-$target"; clean="$B/fuzz/scn-$target"
+		prog="tests/zoo/$name.scn.lab"
+	fi
+	repro=$prog
+	[ -f "tests/zoo/$name.repro.lab" ] && repro="tests/zoo/$name.repro.lab"
+
+	out=$("$zoo" run "$repro" 2>&1)
+	v=$(zoo_verdict "$name" "$sig" <<<"$out")
+	if [ "$v" = detected ] && grep -q "^zoo: triggered $name\$" <<<"$out"; then ok
+	else bad "$name: repro $repro: $(zoo_verdict_text "$v"), want $sig"; fi
+
+	out=$("$clean" run "$repro" 2>&1); rc=$?
+	if [ $rc -eq 0 ] && [ -z "$(zoo_first_signature <<<"$out")" ]; then ok
+	else bad "$name: clean build on $repro: exit $rc $(zoo_first_signature <<<"$out")"; fi
+
+	if [ "$needs" != program ]; then
+		zoo_base "$prog" > "$tmp/$name.lab"
+		out=$("$zoo" run "$tmp/$name.lab" 2>&1); rc=$?
+		if [ $rc -eq 0 ] && [ -z "$(zoo_first_signature <<<"$out")" ]; then ok
+		else bad "$name: base program fired under the default schedule: $(zoo_first_signature <<<"$out")"; fi
+	fi
+
+	if [ "$needs" = interleave ] && [ "$runs" != - ]; then
+		out=$("$zoo" explore "$tmp/$name.lab" --policy pct --runs "$runs" --seed 1 \
+			-o "$tmp/$name.found.lab" 2>&1)
+		if grep -q "signature: $sig\$" <<<"$out"; then ok
+		else bad "$name: explore pct seed 1 did not find $sig in $runs runs"; fi
+	fi
+
+	for s in corpus/"$target"/*.lab; do
+		out=$("$zoo" run "$s" 2>&1)
+		if grep -q "^zoo: triggered" <<<"$out" || [ -n "$(zoo_first_signature <<<"$out")" ]; then
+			bad "$name: seed $s: $(zoo_verdict_text "$(zoo_verdict "$name" "$sig" <<<"$out")")"
+		else ok; fi
+	done
+done < <(zoo_rows)
+
+# The classifier on the four outcomes, from real runs where the build has them.
+if [ "$SAN" = asan ]; then
+	out=$("$B/zoo/pcp_plain_lock/labyrinth" run tests/zoo/pcp_plain_lock.lab 2>&1)
+	t=$(zoo_verdict_text "$(zoo_verdict pcp_plain_lock irq-unsafe-lock/pcp_is_valid/task <<<"$out")")
+	if [ "$t" = "reached, not triggered" ]; then ok; else bad "canary: pcp_plain_lock base gave '$t'"; fi
+	zoo_base tests/zoo/zone_lock_noirq.lab > "$tmp/z.lab"
+	out=$("$B/zoo/zone_lock_noirq/labyrinth" run "$tmp/z.lab" 2>&1)
+	t=$(zoo_verdict_text "$(zoo_verdict zone_lock_noirq irq-unsafe-lock/free_one_page/task <<<"$out")")
+	if [ "$t" = "triggered, not detected" ]; then ok; else bad "canary: zone_lock_noirq base gave '$t'"; fi
+	out=$("$B/zoo/zone_lock_noirq/labyrinth" run tests/zoo/zone_lock_noirq.repro.lab 2>&1)
+	v=$(zoo_verdict zone_lock_noirq deadlock/x/task <<<"$out")
+	if [ "${v%%:*}" = wrong-signature ]; then ok; else bad "canary: wrong signature not flagged ($v)"; fi
+	out=$("$B/zoo/zone_lock_noirq/labyrinth" run corpus/ops/channels.lab 2>&1)
+	v=$(zoo_verdict zone_lock_noirq x <<<"$out")
+	if [ "$v" = not-reached ] || [ "$v" = reached ]; then ok; else bad "canary: seed gave $v"; fi
+fi
+
+echo "zoo ($SAN): $pass passed, $fail failed"
+[ $fail -eq 0 ]
