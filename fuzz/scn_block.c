@@ -26,9 +26,11 @@
  * carry the blocking submitters through, the non-blocking paths must get
  * NULL at once, and every request and sg page must come back.
  *
- * Test-only twin (never in a fuzz build): -DSCN_BUG_BLOCK_LEAK_ON_SG_FAIL
+ * Test-only twins (never in a fuzz build): -DSCN_BUG_BLOCK_LEAK_ON_SG_FAIL
  * forgets to give the request back when the sg allocation fails (the
- * leak an error path with an injected failure exposes).
+ * leak an error path with an injected failure exposes);
+ * -DSCN_BUG_BLOCK_NOIO_IN_SOFTIRQ issues the follow-ups with GFP_NOIO
+ * (a blocking mask in softirq context).
  */
 #include <errno.h>
 #include <string.h>
@@ -173,10 +175,20 @@ static void blk_submit(void *arg)
 	}
 }
 
-/* A REQ_NOWAIT request from completion context: NULL is an answer. */
+/*
+ * A REQ_NOWAIT request from completion context: NULL is an answer.
+ * The twin SCN_BUG_BLOCK_NOIO_IN_SOFTIRQ asks with GFP_NOIO, which may
+ * wait for the pool: sleeping in softirq context.
+ */
+#ifdef SCN_BUG_BLOCK_NOIO_IN_SOFTIRQ
+#define BLK_FOLLOWUP_GFP	GFP_NOIO
+#else
+#define BLK_FOLLOWUP_GFP	GFP_ATOMIC
+#endif
+
 static void blk_followup(struct blk_queue *q)
 {
-	struct page *rq = mempool_alloc(&S.pool, GFP_ATOMIC);
+	struct page *rq = mempool_alloc(&S.pool, BLK_FOLLOWUP_GFP);
 
 	if (!rq) {
 		q->nowait_fail++;

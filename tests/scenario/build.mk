@@ -43,3 +43,14 @@ $(B)/tests/scenario/test_scenario_quick: $(B)/tests/scenario/test_scenario_quick
 		$(B)/libscenarios.a $(SCN_DEPS)
 	$(SCN_TEST_LINK)
 TSAN_TESTS += $(B)/tests/scenario/test_scenario_quick
+
+$(B)/tests/scenario/scn_block-bug_sleep.o: fuzz/scn_block.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -DSCN_BUG_BLOCK_NOIO_IN_SOFTIRQ -MMD -MP -c $< -o $@
+$(B)/tests/scenario/test_scenario_bugs_sleep.o: tests/scenario/test_scenario_bugs.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -DSCN_BUG_BLOCK_NOIO_IN_SOFTIRQ -MMD -MP -c $< -o $@
+$(B)/tests/scenario/test_scenario_bugs_sleep: $(B)/tests/scenario/test_scenario_bugs_sleep.o \
+		$(B)/tests/scenario/scn_nic-bug.o $(B)/tests/scenario/scn_block-bug_sleep.o $(SCN_DEPS)
+	$(SCN_TEST_LINK)
+TESTS += $(B)/tests/scenario/test_scenario_bugs_sleep

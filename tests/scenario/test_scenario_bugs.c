@@ -9,6 +9,10 @@
  *   SCN_BUG_BLOCK_LEAK_ON_SG_FAIL	the submitter keeps the request when
  *					the sg allocation fails: a leak, and
  *					only when a failure is injected there
+ *   SCN_BUG_BLOCK_NOIO_IN_SOFTIRQ	the completion softirq allocates its
+ *					follow-up with GFP_NOIO: atomic-sleep
+ *					(a separate binary: it is the same
+ *					scenario, built with the other switch)
  *
  * The clean builds of the same scenarios stay silent on the very same
  * inputs (test_scenario.c: seeds, random inputs, the fail-nth sweep).
@@ -31,6 +35,7 @@ static void parse(const struct scenario *s, const char *text, struct scn_input *
 	}
 }
 
+#ifndef SCN_BUG_BLOCK_NOIO_IN_SOFTIRQ
 /* Under the default schedule, and under every random schedule. */
 static void nic_touch_after_give_is_use_after_give(void **state)
 {
@@ -109,3 +114,32 @@ int main(void)
 
 	return LAB_RUN_TESTS(tests);
 }
+#else
+/*
+ * might_sleep() at mempool_alloc()'s entry judges the mask, not whether
+ * the pool happened to be dry: the first follow-up is reported.
+ */
+static void block_noio_in_softirq_is_atomic_sleep(void **state)
+{
+	static struct scn_input in;
+	struct scn_result res;
+
+	parse(&scn_block, "scenario block\nparam cpus=1\nparam nowait=1\n", &in);
+	assert_int_equal(scn_run(&in, &quiet, &res), 0);
+	assert_int_equal(res.verdict, SIM_REPORT);
+	assert_string_equal(res.signature, "atomic-sleep/mempool_alloc/softirq");
+	/* without follow-ups the path is never taken */
+	parse(&scn_block, "scenario block\nparam cpus=1\nparam nowait=0\n", &in);
+	assert_int_equal(scn_run(&in, &quiet, &res), 0);
+	assert_int_equal(res.verdict, SIM_CLEAN);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(block_noio_in_softirq_is_atomic_sleep),
+	};
+
+	return LAB_RUN_TESTS(tests);
+}
+#endif
