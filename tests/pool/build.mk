@@ -42,10 +42,13 @@ $(B)/tests/pool/ops-pool-libfuzzer: $(B)/tests/pool/fuzz_pool.o $(B)/fuzz/alloc_
 		$(B)/libpool.a $(FUZZ_LIBS)
 	$(POOL_FUZZ_LINK) -fsanitize=fuzzer
 
+# Same tree and flags as tests/fuzz/build.mk's engine build, and after
+# it: two sub-makes compiling one object tree at once would corrupt it.
 POOL_LF_B := $(BUILD)/libfuzzer/$(SAN)-nodebug
+POOL_LF_CFLAGS = $(or $(FUZZ_LF_CFLAGS),-fsanitize=fuzzer-no-link)
 .PHONY: fuzz-engine-pool
-fuzz-engine-pool:
-	@CFLAGS=-fsanitize=fuzzer-no-link $(MAKE) --no-print-directory -s BUILD=$(BUILD)/libfuzzer \
+fuzz-engine-pool: $(if $(FUZZ_LF_B),fuzz-engine-libfuzzer)
+	@CFLAGS="$(POOL_LF_CFLAGS)" $(MAKE) --no-print-directory -s BUILD=$(BUILD)/libfuzzer \
 		SAN=$(SAN) DEBUG=0 $(POOL_LF_B)/tests/pool/ops-pool-libfuzzer
 
 $(B)/tests/pool/smoke-libfuzzer-pool: tests/pool/smoke-libfuzzer-pool.sh \
