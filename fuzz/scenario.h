@@ -159,6 +159,13 @@ int scn_add_softirq(int cpu, const char *name, void (*fn)(void *), void *arg);
  */
 void scn_point(void);
 
+/*
+ * Units of useful work done (packets consumed, requests completed):
+ * struct scn_result's progress, so a test can tell a scenario that ran
+ * from one that silently did nothing.
+ */
+void scn_progress(unsigned long n);
+
 /* ---- inputs --------------------------------------------------------- */
 
 enum scn_fault_type {
@@ -250,6 +257,7 @@ struct scn_result {
 	unsigned long points;
 	unsigned long checkpoints;	/* scn_point() calls */
 	unsigned long faults;		/* failures the plan injected */
+	unsigned long progress;		/* scn_progress() total */
 	/* the choices the run took, as schedule bytes that replay them */
 	uint8_t sched[SCN_MAX_SCHED];
 	size_t sched_len;

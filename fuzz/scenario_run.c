@@ -36,6 +36,7 @@ static struct {
 	struct fault_injector fi;
 	bool installed;
 	unsigned long checkpoints;
+	unsigned long progress;
 	bool exhausted;		/* the mid-run exhaust happened */
 } R;
 
@@ -53,6 +54,11 @@ int scn_add_hardirq(int cpu, const char *name, void (*fn)(void *), void *arg,
 int scn_add_softirq(int cpu, const char *name, void (*fn)(void *), void *arg)
 {
 	return sim_add_softirq(cpu, name, fn, arg);
+}
+
+void scn_progress(unsigned long n)
+{
+	__atomic_add_fetch(&R.progress, n, __ATOMIC_RELAXED);
 }
 
 void scn_point(void)
@@ -145,6 +151,7 @@ static void result(struct scn_result *res, const struct scn_config *cfg)
 	res->trace_hash = sim_trace_hash();
 	res->points = sim_points();
 	res->checkpoints = R.checkpoints;
+	res->progress = R.progress;
 	res->faults = R.installed ? R.fi.total.failed : 0;
 	ch = sim_choices(&nch);
 	res->sched_len = sim_choices_to_bytes(ch, nch, res->sched, sizeof(res->sched));

@@ -230,6 +230,7 @@ static void blk_done(void *arg)
 		mempool_free(page, &S.pool);	/* bio_put() */
 		__atomic_sub_fetch(&q->inflight, 1, __ATOMIC_ACQ_REL);
 		q->completed++;
+		scn_progress(1);
 		wake_up(&q->tag_wait);
 		if (S.nowait && q->followups < S.requests) {
 			q->followups++;
@@ -279,6 +280,8 @@ static void block_finish(void)
 	int c;
 
 	for (c = 0; c < S.nr_queues; c++) {
+		sim_trace_note("block queue %d: %lu completed, %lu sg failures, %lu follow-ups refused",
+			       c, S.q[c].completed, S.q[c].sg_fail, S.q[c].nowait_fail);
 		while ((page = chan_take(&S.q[c].hwq, &order))) {
 			if (kind_of(page) == BLK_SG)
 				__free_pages(page, order);

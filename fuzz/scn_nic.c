@@ -9,10 +9,12 @@
  *	                           page_pool ring or alloc_pages(GFP_ATOMIC),
  *	                           post up to `batch' buffers on the RX ring
  *	                           (never past `ring'), napi_schedule()
+ *	                           with the line masked
  *	napi (softirq, CPU c)      poll: take up to `budget' filled buffers
  *	                           off the RX ring, read them, hand each to
  *	                           the consumer through the backlog channel;
- *	                           stays scheduled while the budget runs out
+ *	                           stays scheduled while the budget runs out,
+ *	                           else completes and unmasks the line
  *	consumer (task, CPU c or   take, read (touch), recycle into the
  *	          c + 1 with xcpu) page_pool ring or free
  *
@@ -23,10 +25,11 @@
  * the recycle ring are irq-safe (CHAN_LOCKED) or lock-free (CHAN_SPSC:
  * one producer and one consumer each); the backlog is the `chan' kind.
  *
- * Interrupts: each handled interrupt is a packet burst; the handler
- * re-raises itself (the next burst) until `irqs' bursts were handled,
- * and the schedule may fire it at any other point too. Later firings
- * find the device quiesced and return.
+ * Interrupts: each handled interrupt is a packet burst. As in real NAPI
+ * drivers the line stays masked while NAPI polls; napi_complete_done()
+ * unmasks it and the next burst arrives, until `irqs' bursts were
+ * handled. The schedule may fire the line at any other point too;
+ * firings past `irqs' find the device quiesced and return.
  *
  * Test-only twin (never in a fuzz build): -DSCN_BUG_NIC_TOUCH_AFTER_GIVE
  * makes NAPI write to a page after handing it to the consumer
@@ -153,9 +156,7 @@ static void nic_irq(void *arg)
 	}
 	scn_point();
 	nic_refill(q);
-	raise_softirq(q->napi);		/* napi_schedule() */
-	if (n < S.irqs)
-		sim_raise_hardirq(q->irq);	/* the next burst */
+	raise_softirq(q->napi);		/* napi_schedule(): the line stays masked */
 }
 
 /* NAPI poll: at most budget buffers, then stay scheduled if work is left. */
@@ -199,6 +200,9 @@ static void nic_poll(void *arg)
 	if (work == S.budget && ld(&q->rx_n) > 0) {
 		st(&q->napi_sched, 1);		/* budget exhausted: repoll */
 		raise_softirq(q->napi);
+	} else if (ld(&q->fired) < S.irqs) {
+		/* napi_complete_done() unmasks the line: the next burst */
+		sim_raise_hardirq(q->irq);
 	}
 	st(&q->napi_running, 0);
 	wake_up(&q->wq);
@@ -223,6 +227,7 @@ static void nic_consumer(void *arg)
 			add(&q->backlog_n, -1);
 			ledger_touch(page);	/* consume */
 			q->consumed++;
+			scn_progress(1);
 			if (!S.recycle || chan_give(&q->recycle, page, order))
 				__free_pages(page, order);
 		}
@@ -283,6 +288,8 @@ static void nic_finish(void)
 	int c;
 
 	for (c = 0; c < S.nr_queues; c++) {
+		sim_trace_note("nic queue %d: %lu consumed, %lu refill failures, %lu dropped",
+			       c, S.q[c].consumed, S.q[c].refill_fail, S.q[c].dropped);
 		drain(&S.q[c].rx);
 		drain(&S.q[c].backlog);
 		drain(&S.q[c].recycle);

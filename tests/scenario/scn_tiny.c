@@ -60,6 +60,7 @@ static void reader(void *arg)
 		while ((page = chan_take(&S.ch, &order))) {
 			ledger_touch(page);	/* read it */
 			__free_pages(page, order);
+			scn_progress(1);
 		}
 		if (last)
 			break;

@@ -200,6 +200,8 @@ static int replay_dir(const struct scenario *s, const char *dir)
 			}
 			expect_clean(&in, &quiet, &r1, path, 0);
 			expect_clean(&in, &quiet, &r2, path, 1);
+			assert_true(r1.progress > 0);
+			assert_int_equal(r1.progress, r2.progress);
 			assert_true(r1.trace_hash == r2.trace_hash);
 			assert_int_equal(r1.points, r2.points);
 			runs++;
@@ -216,6 +218,25 @@ static void seeds_replay_clean_twice(void **state)
 	assert_true(replay_dir(&scn_block, "corpus/block") >= 4);
 }
 
+/*
+ * The defaults under the default schedule do all their work: every
+ * packet burst reaches the consumers (2 queues x 6 bursts x 4 buffers,
+ * nothing fails with memory to spare), every request completes (2 x 12,
+ * plus the follow-ups that found a tag).
+ */
+static void defaults_do_all_their_work(void **state)
+{
+	static struct scn_input in;
+	struct scn_result res;
+
+	scn_input_init(&in, &scn_nic);
+	expect_clean(&in, &quiet, &res, "nic defaults", 0);
+	assert_int_equal(res.progress, 2 * 6 * 4);
+	scn_input_init(&in, &scn_block);
+	expect_clean(&in, &quiet, &res, "block defaults", 0);
+	assert_true(res.progress >= 2 * 12);
+}
+
 /* ---- random inputs -------------------------------------------------- */
 
 #define RANDOM_RUNS	(1000 / SCALE)	/* per scenario */
@@ -225,7 +246,7 @@ static void random_inputs(const struct scenario *s, uint64_t seed)
 	static uint8_t buf[160];
 	static struct scn_input in;
 	struct scn_result res;
-	unsigned long with_faults = 0, with_exhaust = 0, checkpoints = 0;
+	unsigned long with_faults = 0, with_exhaust = 0, checkpoints = 0, idle = 0;
 	int i;
 
 	rng_state = seed;
@@ -237,7 +258,10 @@ static void random_inputs(const struct scenario *s, uint64_t seed)
 		with_faults += in.nr_faults > 0;
 		with_exhaust += in.exhaust.on;
 		checkpoints += res.checkpoints;
+		idle += !res.progress;
 	}
+	/* work got done: only all-failing plans may leave a run idle */
+	assert_true(idle < RANDOM_RUNS / 10);
 	/* the random inputs did reach faults, exhaustion and checkpoints */
 	assert_true(with_faults > RANDOM_RUNS / 2);
 	assert_true(with_exhaust > RANDOM_RUNS / 4);
@@ -383,6 +407,7 @@ int main(void)
 		cmocka_unit_test(parse_errors_are_messages),
 		cmocka_unit_test(parse_never_crashes),
 		cmocka_unit_test(seeds_replay_clean_twice),
+		cmocka_unit_test(defaults_do_all_their_work),
 		cmocka_unit_test(nic_random_inputs_are_clean),
 		cmocka_unit_test(block_random_inputs_are_clean),
 		cmocka_unit_test(random_and_pct_schedules_are_clean),
