@@ -17,7 +17,14 @@
  *   POOL_BUG_NONATOMIC_CLEAR  clear_bits_ll() is a read, then a plain
  *                             write: a reservation made in between, in
  *                             the same word, is wiped out.
+ * The bug zoo's switches (ZOO_<NAME>, zoo/bugs.def) name the same bugs.
  */
+#if defined(ZOO_POOL_NO_RECHECK) && !defined(POOL_BUG_NO_RECHECK)
+#define POOL_BUG_NO_RECHECK 1
+#endif
+#if defined(ZOO_POOL_NONATOMIC_CLEAR) && !defined(POOL_BUG_NONATOMIC_CLEAR)
+#define POOL_BUG_NONATOMIC_CLEAR 1
+#endif
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
