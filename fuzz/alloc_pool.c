@@ -336,3 +336,32 @@ const struct lab_alloc_ops lab_alloc_pool = {
 	.pfn = pa_pfn,
 	.drain_channels = pa_drain_channels,
 };
+
+#ifdef LAB_ALLOC_POOL_DEFAULT
+#include "fuzz/interp.h"
+
+/*
+ * Build-time selection. Compiled a second time with
+ * -DLAB_ALLOC_POOL_DEFAULT and linked with -Wl,--wrap=interp_run
+ * (pool/build.mk), this file makes the pool the allocator of whatever it
+ * is linked into -- the labyrinth command, the ops fuzz target -- with no
+ * line changed there: every interp_run() that names no allocator runs on
+ * the pool. A caller that names one keeps it.
+ */
+int __real_interp_run(const struct program *p, const struct interp_config *cfg,
+		      struct interp_result *res);
+int __wrap_interp_run(const struct program *p, const struct interp_config *cfg,
+		      struct interp_result *res);
+
+int __wrap_interp_run(const struct program *p, const struct interp_config *cfg,
+		      struct interp_result *res)
+{
+	struct interp_config c = { 0 };
+
+	if (cfg)
+		c = *cfg;
+	if (!c.ops)
+		c.ops = &lab_alloc_pool;
+	return __real_interp_run(p, &c, res);
+}
+#endif

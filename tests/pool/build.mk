@@ -29,34 +29,26 @@ TESTS += $(POOL_BUGS:%=$(B)/tests/pool/test_pool_bug_%)
 # a TSan fiber, so a plain access racing with the cmpxchg is reported.
 TSAN_TESTS += $(B)/tests/pool/test_genpool
 
-# The pool fuzzed: the ops target on the pool (tests/pool/fuzz_pool.c),
-# as a replay binary here and a libFuzzer binary in the engine tree that
-# fuzz/build.mk uses ($(BUILD)/libfuzzer/<san>-nodebug: every object
-# built with -fsanitize=fuzzer-no-link), and the smoke run of `make test`.
-POOL_FUZZ_LINK = $(CC) $(LDFLAGS) $(filter %.o,$^) -Wl,--start-group $(filter %.a,$^) \
-	-Wl,--end-group -o $@ $(LDLIBS)
-$(B)/tests/pool/ops-pool-replay: $(B)/tests/pool/fuzz_pool.o $(B)/fuzz/replay_main.o \
-		$(B)/fuzz/alloc_pool.o $(B)/libpool.a $(FUZZ_LIBS)
-	$(POOL_FUZZ_LINK)
-$(B)/tests/pool/ops-pool-libfuzzer: $(B)/tests/pool/fuzz_pool.o $(B)/fuzz/alloc_pool.o \
-		$(B)/libpool.a $(FUZZ_LIBS)
-	$(POOL_FUZZ_LINK) -fsanitize=fuzzer
-
-# Same tree and flags as tests/fuzz/build.mk's engine build, and after
-# it: two sub-makes compiling one object tree at once would corrupt it.
+# The pool fuzzed in `make test`: the ops fuzz target linked with the
+# pool as its allocator (pool/build.mk), its replay binary here and its
+# libFuzzer binary in the engine tree that tests/fuzz/build.mk uses
+# ($(BUILD)/libfuzzer/<san>-nodebug: every object built with
+# -fsanitize=fuzzer-no-link), and after that engine build: two sub-makes
+# compiling one object tree at once would corrupt it.
 POOL_LF_B := $(BUILD)/libfuzzer/$(SAN)-nodebug
 POOL_LF_CFLAGS = $(or $(FUZZ_LF_CFLAGS),-fsanitize=fuzzer-no-link)
 .PHONY: fuzz-engine-pool
 fuzz-engine-pool: $(if $(FUZZ_LF_B),fuzz-engine-libfuzzer)
 	@CFLAGS="$(POOL_LF_CFLAGS)" $(MAKE) --no-print-directory -s BUILD=$(BUILD)/libfuzzer \
-		SAN=$(SAN) DEBUG=0 $(POOL_LF_B)/tests/pool/ops-pool-libfuzzer
+		SAN=$(SAN) DEBUG=0 $(POOL_LF_B)/pool/ops-libfuzzer
 
-$(B)/tests/pool/smoke-libfuzzer-pool: tests/pool/smoke-libfuzzer-pool.sh \
-		$(B)/tests/pool/ops-pool-replay $(B)/tools/labyrinth fuzz-engine-pool
+$(B)/tests/pool/smoke-pool: tests/pool/smoke-pool.sh $(B)/pool/ops-replay \
+		$(B)/pool/labyrinth $(B)/pool-bug/NO_RECHECK/labyrinth $(B)/tools/labyrinth \
+		fuzz-engine-pool
 	@mkdir -p $(@D)
 	sed -e 's|@B@|$(B)|g; s|@LF@|$(POOL_LF_B)|g' $< > $@
 	chmod +x $@
-TESTS += $(B)/tests/pool/smoke-libfuzzer-pool
+TESTS += $(B)/tests/pool/smoke-pool
 
 # The pool on real threads, hardirqs as signals (threads/).
 $(B)/tests/pool/test_pool_threads: $(B)/tests/pool/test_pool_threads.o $(B)/libpool.a \

@@ -51,15 +51,6 @@ static int run(const struct program *p, enum sim_source src, uint64_t seed,
 	return interp_run(p, &cfg, res);
 }
 
-static void parse(const char *text, struct program *p)
-{
-	char err[256];
-
-	if (program_parse(text, p, NULL, err, sizeof(err))) {
-		fprintf(stderr, "parse: %s\n", err);
-		fail();
-	}
-}
 
 static void expect_clean(const char *what, int ret, const struct interp_result *res)
 {
@@ -71,6 +62,16 @@ static void expect_clean(const char *what, int ret, const struct interp_result *
 }
 
 #ifndef POOL_BUG
+static void parse(const char *text, struct program *p)
+{
+	char err[256];
+
+	if (program_parse(text, p, NULL, err, sizeof(err))) {
+		fprintf(stderr, "parse: %s\n", err);
+		fail();
+	}
+}
+
 /* ---- the clean-run checks ------------------------------------------- */
 
 /* Each .lab file of corpus/ops/, sorted; returns how many it ran fn on. */
@@ -228,35 +229,21 @@ static void test_exhaust_release(void **state)
 /* ---- the pool's zoo bugs ---------------------------------------------- */
 
 /*
- * Two CPUs and an interrupt allocate and free small blocks in the same
- * bitmap words. Sequentially nothing can go wrong; an allocation on one
- * CPU between another's scan and reservation (NO_RECHECK), or between
- * another's read and write of a word (NONATOMIC_CLEAR), breaks it.
+ * tests/pool/race.lab: two CPUs and an interrupt allocate and free small
+ * blocks in the same bitmap words. Sequentially nothing can go wrong; an
+ * allocation on one CPU between another's scan and reservation
+ * (NO_RECHECK), or between another's read and write of a word
+ * (NONATOMIC_CLEAR), breaks it.
  */
-static const char race_text[] =
-	"machine cpus=2\n"
-	"actor task0 task cpu=0\n"
-	"\talloc s0 ATOMIC order=0\n"
-	"\talloc s1 ATOMIC order=1\n"
-	"\tfree s0\n"
-	"\talloc s2 ATOMIC order=0\n"
-	"\ttouch s1\n"
-	"\tfree s1\n"
-	"\ttouch s2\n"
-	"\tfree s2\n"
-	"actor task1 task cpu=1\n"
-	"\talloc s0 ATOMIC order=0\n"
-	"\talloc s1 ATOMIC order=0\n"
-	"\tfree s0\n"
-	"\talloc s2 ATOMIC order=1\n"
-	"\ttouch s1\n"
-	"\tfree s1\n"
-	"\ttouch s2\n"
-	"\tfree s2\n"
-	"actor irq0 hardirq cpu=0 fires=2\n"
-	"\talloc s0 ATOMIC order=0\n"
-	"\ttouch s0\n"
-	"\tfree s0\n";
+static void load_race(struct program *p)
+{
+	char err[256];
+
+	if (program_load("tests/pool/race.lab", p, err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
+		fail();
+	}
+}
 
 #define EXPLORE_RUNS	400
 
@@ -265,7 +252,7 @@ static void test_race_default_schedule_silent(void **state)
 	static struct program p;
 	struct interp_result res;
 
-	parse(race_text, &p);
+	load_race(&p);
 	expect_clean("default schedule", run(&p, SIM_SRC_BYTES, 0, NULL, &res), &res);
 }
 
@@ -295,7 +282,7 @@ static void test_explore_finds_bug(void **state)
 	struct interp_result res, again;
 	int i;
 
-	parse(race_text, &p);
+	load_race(&p);
 	for (i = 0; i < EXPLORE_RUNS; i++) {
 		assert_int_equal(run(&p, i & 1 ? SIM_SRC_PCT : SIM_SRC_RANDOM, 1 + i,
 				     NULL, &res), 0);
@@ -323,7 +310,7 @@ static void test_explore_silent_on_clean_pool(void **state)
 	char what[64];
 	int i;
 
-	parse(race_text, &p);
+	load_race(&p);
 	for (i = 0; i < EXPLORE_RUNS / SCALE; i++) {
 		snprintf(what, sizeof(what), "race program, schedule %d", i);
 		expect_clean(what, run(&p, i & 1 ? SIM_SRC_PCT : SIM_SRC_RANDOM, 1 + i,
