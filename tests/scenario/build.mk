@@ -28,7 +28,9 @@ $(eval $(call scn_target,tiny,tests/scenario/scn_tiny.c,tests/scenario/corpus/ti
 
 # The libFuzzer smoke run of every scenario target (and of tiny).
 SCN_SMOKE_NAMES := $(SCN_NAMES) tiny
-$(B)/tests/scenario/smoke: tests/scenario/smoke.sh $(SCN_ALL)
+# AFL++ too when it is installed (it is not among `make deps`).
+SCN_SMOKE_AFL := $(if $(shell command -v $(AFL_CC) 2>/dev/null),$(SCN_ALL_AFL))
+$(B)/tests/scenario/smoke: tests/scenario/smoke.sh $(SCN_ALL) $(SCN_SMOKE_AFL)
 	@mkdir -p $(@D)
 	printf '#!/bin/sh\nexec tests/scenario/smoke.sh %s %s\n' '$(B)' '$(SCN_SMOKE_NAMES)' > $@
 	chmod +x $@

@@ -5,6 +5,8 @@
 #     traces (what `make test` must see of every seed);
 #   - the libFuzzer target runs the seeds plus a few hundred mutations
 #     with no crash (exit 0, no artifact);
+#   - so does the AFL++ target, when afl-fuzz is installed (afl-fuzz
+#     exits 0 even after a crash: fuzzer_stats decides);
 # and the scenario of docs/scenarios.md is the one tests/ builds.
 # Ends with "N passed, N failed"; exits non-zero on any failure.
 set -uo pipefail
@@ -56,6 +58,19 @@ for n in "$@"; do
 		ok "$n: libFuzzer, $RUNS runs from the seeds, no crash"
 	else
 		ko "$n: libFuzzer smoke run"; tail -n 40 "$tmp/$n.fuzz"
+	fi
+	# AFL++, when it is installed and its targets were built
+	if [ -x "$B/fuzz/$n-afl" ] && command -v afl-fuzz >/dev/null; then
+		out=$tmp/$n/afl
+		if AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
+		   AFL_NO_AFFINITY=1 ASAN_OPTIONS=abort_on_error=1:symbolize=0:detect_leaks=0 \
+		   timeout 300 afl-fuzz -E "$RUNS" -i "$tmp/$n/corpus" -o "$out" \
+			-- "$B/fuzz/$n-afl" >"$tmp/$n.afl" 2>&1 &&
+		   grep -q '^saved_crashes *: 0$' "$out/default/fuzzer_stats"; then
+			ok "$n: AFL++, $RUNS executions from the seeds, no crash"
+		else
+			ko "$n: AFL++ smoke run"; tail -n 20 "$tmp/$n.afl"
+		fi
 	fi
 done
 
