@@ -682,9 +682,17 @@ void lab_init_waitqueue_head(wait_queue_head_t *wq, const char *name)
 	LEAVE();
 }
 
+/* prepare_to_wait(): the waiter counts from here, before its test. */
 unsigned long lab_wait_prepare(wait_queue_head_t *wq)
 {
+	__atomic_add_fetch(&wq->nr_waiters, 1, __ATOMIC_SEQ_CST);
 	return __atomic_load_n(&wq->seq, __ATOMIC_ACQUIRE);
+}
+
+/* finish_wait() without sleeping: the condition held. */
+void lab_wait_finish(wait_queue_head_t *wq)
+{
+	__atomic_sub_fetch(&wq->nr_waiters, 1, __ATOMIC_SEQ_CST);
 }
 
 void lab_wait_sleep(wait_queue_head_t *wq, unsigned long seq, const struct lab_site *s)
@@ -692,12 +700,11 @@ void lab_wait_sleep(wait_queue_head_t *wq, unsigned long seq, const struct lab_s
 	ENTER();
 	might_sleep_check(s);
 	if (__atomic_load_n(&wq->seq, __ATOMIC_ACQUIRE) == seq && M.running) {
-		__atomic_add_fetch(&wq->nr_waiters, 1, __ATOMIC_SEQ_CST);
 		trace_event(EV_WAIT, s, wq->name, 0);
 		block(W_WAITQ, wq, s);
-		__atomic_sub_fetch(&wq->nr_waiters, 1, __ATOMIC_SEQ_CST);
 		sim_tsan_acquire(wq);
 	}
+	__atomic_sub_fetch(&wq->nr_waiters, 1, __ATOMIC_SEQ_CST);
 	LEAVE();
 }
 

@@ -251,6 +251,12 @@ void threads_set_softirq(int cpu, const char *name, void (*fn)(void *), void *ar
 	T.softirq[cpu].actor = threads_new_actor(name);
 }
 
+/* raise_softirq() from code under test: one softirq handler per CPU here. */
+void lab_raise_softirq(int nr)
+{
+	threads_raise_softirq();
+}
+
 void threads_raise_softirq(void)
 {
 	__atomic_store_n(&T.softirq_pending[cur()->cpu], 1, __ATOMIC_SEQ_CST);
@@ -522,9 +528,17 @@ void lab_init_waitqueue_head(wait_queue_head_t *wq, const char *name)
 	wq->name = name;
 }
 
+/* prepare_to_wait(): the waiter counts from here, before its test. */
 unsigned long lab_wait_prepare(wait_queue_head_t *wq)
 {
+	__atomic_add_fetch(&wq->nr_waiters, 1, __ATOMIC_SEQ_CST);
 	return __atomic_load_n(&wq->seq, __ATOMIC_ACQUIRE);
+}
+
+/* finish_wait() without sleeping: the condition held. */
+void lab_wait_finish(wait_queue_head_t *wq)
+{
+	__atomic_sub_fetch(&wq->nr_waiters, 1, __ATOMIC_SEQ_CST);
 }
 
 /* The futex word is the low half of seq (x86-64 is little-endian). */
@@ -533,7 +547,6 @@ void lab_wait_sleep(wait_queue_head_t *wq, unsigned long seq, const struct lab_s
 	struct tcpu *c = cur();
 
 	lab_might_sleep(s);
-	__atomic_add_fetch(&wq->nr_waiters, 1, __ATOMIC_SEQ_CST);
 	if (c->task)
 		__atomic_store_n(&c->task->sleeping_on, wq, __ATOMIC_SEQ_CST);
 	c->st.slept++;

@@ -241,30 +241,38 @@ void lab_mutex_unlock(struct mutex *m, const struct lab_site *s);
 #define mutex_unlock(m)		lab_mutex_unlock((m), LAB_SITE)
 
 /*
- * Wait queues. A waiter reads seq, tests its condition and sleeps until
- * seq moves, so a wake-up between test and sleep is never lost.
+ * Wait queues. A waiter registers and reads seq (lab_wait_prepare(), as
+ * prepare_to_wait() queues the waiter before the condition is tested),
+ * tests its condition, and either sleeps until seq moves
+ * (lab_wait_sleep(), which unregisters on the way out) or gives up the
+ * registration (lab_wait_finish(), finish_wait()). A wake-up between
+ * test and sleep is never lost, and a waker that checks
+ * waitqueue_active() first sees every waiter that has prepared.
  */
 typedef struct wait_queue_head {
 	unsigned long seq;		/* bumped by every wake_up (atomic) */
-	int nr_waiters;			/* sleepers right now (atomic) */
+	int nr_waiters;			/* prepared or sleeping waiters (atomic) */
 	const char *name;
 } wait_queue_head_t;
 
 void lab_init_waitqueue_head(wait_queue_head_t *wq, const char *name);
 unsigned long lab_wait_prepare(wait_queue_head_t *wq);
 void lab_wait_sleep(wait_queue_head_t *wq, unsigned long seq, const struct lab_site *s);
+void lab_wait_finish(wait_queue_head_t *wq);
 void lab_wake_up(wait_queue_head_t *wq, const struct lab_site *s);
 
 #define init_waitqueue_head(wq)	lab_init_waitqueue_head((wq), #wq)
 #define wake_up(wq)		lab_wake_up((wq), LAB_SITE)
 #define wake_up_all(wq)		lab_wake_up((wq), LAB_SITE)
-#define waitqueue_active(wq)	(__atomic_load_n(&(wq)->nr_waiters, __ATOMIC_ACQUIRE) != 0)
+#define waitqueue_active(wq)	(__atomic_load_n(&(wq)->nr_waiters, __ATOMIC_SEQ_CST) != 0)
 #define wait_event(wq, cond) do {					\
 	lab_might_sleep(LAB_SITE);					\
 	for (;;) {							\
 		unsigned long __seq = lab_wait_prepare(&(wq));		\
-		if (cond)						\
+		if (cond) {						\
+			lab_wait_finish(&(wq));				\
 			break;						\
+		}							\
 		lab_wait_sleep(&(wq), __seq, LAB_SITE);			\
 	}								\
 } while (0)

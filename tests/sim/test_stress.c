@@ -164,8 +164,10 @@ static int kthread_fn(void *arg)
 	while (!kthread_should_stop()) {
 		unsigned long seq = lab_wait_prepare(&wq);
 
-		if (kthread_should_stop())
+		if (kthread_should_stop()) {
+			lab_wait_finish(&wq);
 			break;
+		}
 		lab_wait_sleep(&wq, seq, LAB_SITE);
 		irqsave_section(1);
 	}
