@@ -90,3 +90,10 @@ ZOO_TIME ?= 30
 zoo: deps-check
 	@BUGS="$(BUG)" ENGINES="$(ENGINES)" ZOO_TRIALS=$(ZOO_TRIALS) ZOO_TIME=$(ZOO_TIME) \
 		BUILD=$(BUILD) MAKE="$(MAKE)" zoo/zoo.sh
+
+# The stress engine (zoo/stress.c): the allocator of this build on real
+# threads. In a full zoo build it carries the bug.
+$(B)/zoo/stress: $(B)/zoo/stress.o $(B)/liballoc.a $(B)/libcheck.a $(B)/libthreads.a \
+		$(if $(filter tsan,$(SAN)),$(if $(ZOO),$(B)/zoo/tsan_report.o))
+	$(CC) $(LDFLAGS) $(B)/zoo/stress.o -Wl,--start-group $(B)/liballoc.a $(B)/libcheck.a \
+		$(B)/libthreads.a -Wl,--end-group -o $@ $(LDLIBS)
