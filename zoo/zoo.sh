@@ -167,7 +167,9 @@ engine_explore() {	# POLICY BUG SAN TARGET PROG SIG TOOL
 				out=$(LABYRINTH_ZOO_LOG=$zlog TSAN_OPTIONS=$TSAN_FUZZ $(runenv "$san") "$tool" explore "$p" \
 					--policy "$policy" --runs "$chunk" --seed "$s" -o "$d/found.lab" 2>&1)
 				k=$(sed -n 's/^run \([0-9]*\) (seed [0-9]*): signature: .*/\1/p' <<<"$out" | head -n 1)
-				got=$(zoo_first_signature <<<"$out")
+				got=$(sed -n 's/^run [0-9]* (seed [0-9]*): signature: \([^ ]*\).*/\1/p' <<<"$out" | head -n 1)
+				# TSan halts in the run itself: its hook printed the signature
+				[ -n "$got" ] || got=$(zoo_first_signature <<<"$out")
 				if [ -n "$got" ]; then execs=$((execs + ${k:-0} + 1)); found=1; break; fi
 				execs=$((execs + chunk))
 				s=$((s + chunk))
