@@ -71,7 +71,9 @@ opt_flags() {
 
 export ASAN_OPTIONS=${FUZZ_ASAN_OPTIONS:-abort_on_error=1:detect_leaks=0:symbolize=0:dedup_token_length=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-export TSAN_OPTIONS=halt_on_error=1:abort_on_error=1
+# report_signal_unsafe=0: TSan aborts while holding its report lock and
+# libFuzzer's SIGABRT handler mallocs; TSan would then wait for itself.
+export TSAN_OPTIONS=halt_on_error=1:abort_on_error=1:report_signal_unsafe=0
 SETARCH=()
 [ "$SAN" = tsan ] && SETARCH=(setarch "$(uname -m)" -R)
 
