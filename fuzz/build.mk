@@ -49,7 +49,7 @@ FUZZ_DEBUG ?= $(if $(filter command line,$(origin DEBUG)),$(DEBUG),0)
 .PHONY: repro
 repro: $(B)/tools/labyrinth
 	@test -n "$(CRASH)" || { echo "usage: make repro CRASH=FILE" >&2; exit 2; }
-	@$(B)/tools/labyrinth run -v $(CRASH); rc=$$?; \
+	@$(if $(filter tsan,$(SAN)),setarch $$(uname -m) -R) $(B)/tools/labyrinth run -v $(CRASH); rc=$$?; \
 	if [ $$rc = 1 ]; then echo "repro: reproduced (the report above)"; exit 0; \
 	elif [ $$rc = 0 ]; then echo "repro: ran clean, did not reproduce" >&2; exit 1; \
 	else exit $$rc; fi

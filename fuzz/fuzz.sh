@@ -176,11 +176,17 @@ printf '  corpus       %s inputs (%s)\n' "$corpus" "$WORK"
 printf '  coverage     %s\n' "${cov:-"-"}"
 printf '  findings     %s new in %s/\n' "$nnew" "$CRASHES"
 rc=0
+repro_san=; [ "$SAN" = asan ] || repro_san=" SAN=$SAN"
 for f in $new; do
-	sig=$("$HOST/tools/labyrinth" run "$CRASHES/$f" 2>/dev/null | sed -nE 's/.*signature: (.*)/\1/p' | tail -n1)
+	# a detector's signature from the replay; else the sanitizer's own
+	# SUMMARY line from the engine binary running just that file
+	sig=$("${SETARCH[@]}" "$HOST/tools/labyrinth" run "$CRASHES/$f" 2>/dev/null |
+		sed -nE 's/.*signature: (.*)/\1/p' | tail -n1)
+	[ -n "$sig" ] || sig=$(timeout 60 "${SETARCH[@]}" "$BIN" "$CRASHES/$f" 2>&1 |
+		sed -nE 's/^SUMMARY: ([A-Za-z]+Sanitizer: .*)/\1/p' | head -n1)
 	echo "  - $CRASHES/$f"
 	echo "      signature: ${sig:-"(does not reproduce under replay; timeout or engine-only crash)"}"
-	echo "      make repro CRASH=$CRASHES/$f"
+	echo "      make repro CRASH=$CRASHES/$f$repro_san"
 	rc=1
 done
 exit $rc
