@@ -97,7 +97,7 @@ libfuzzer)
 	log=$WORK/fuzz.log
 	echo "== fuzzing (libFuzzer; progress lines below, full log in $log)"
 	"${SETARCH[@]}" "$BIN" "${flags[@]}" "$CORPUS" 2>&1 | tee "$log" |
-		grep --line-buffered -E '^#[0-9]+.*(pulse|NEW|REDUCE)|^INFO: (fork|seed)|==ERROR|^signature:' |
+		grep --line-buffered -E '^#[0-9]+.*(pulse|NEW|REDUCE)|^#[0-9]+: cov:|^INFO: (fork|seed)|==ERROR|^signature:' |
 		awk '/pulse|NEW|REDUCE/ { n++; if (n % 20 != 1 && !/pulse/) next } { print; fflush() }'
 	execs=$(sed -nE 's/^stat::number_of_executed_units: *([0-9]+).*/\1/p' "$log" | tail -n1)
 	eps=$(sed -nE 's/^stat::average_exec_per_sec: *([0-9]+).*/\1/p' "$log" | tail -n1)
