@@ -27,6 +27,16 @@ case "$SAN" in asan|tsan|none) ;; *) die "SAN must be asan, tsan or none (got '$
 [[ "$JOBS" =~ ^[1-9][0-9]*$ ]] || die "JOBS must be a positive number (got '$JOBS')"
 [[ "$FUZZ_TIME" =~ ^[0-9]+$ ]] || die "FUZZ_TIME must be seconds, 0 for no limit (got '$FUZZ_TIME')"
 [ -f "fuzz/$TARGET.c" ] || die "no target '$TARGET' (fuzz/$TARGET.c)"
+if [ "$SAN" = tsan ] && [ -z "${FUZZ_TSAN_ANYWAY:-}" ]; then
+	# clang 14 instruments the engines' own coverage counter writes, and
+	# the machine's fibers are separate threads to TSan: every input
+	# "races" on a counter. The TSan replay of the same inputs is clean.
+	die "SAN=tsan: with clang 14 both engines' coverage counters race between the
+  machine's fibers under TSan, so every input would be a false finding
+  (docs/programs.md). Fuzz with SAN=asan and replay under TSan instead:
+  make SAN=tsan build/tsan/fuzz/$TARGET-replay && setarch \$(uname -m) -R build/tsan/fuzz/$TARGET-replay DIR
+  (FUZZ_TSAN_ANYWAY=1 overrides this check.)"
+fi
 [ -d "corpus/$TARGET" ] || die "no seeds for '$TARGET' (corpus/$TARGET/)"
 
 V=$SAN; [ "$DEBUG" = 1 ] || V=$SAN-nodebug
