@@ -203,6 +203,13 @@ struct prog_fault {
 
 /* ---- the program ---------------------------------------------------- */
 
+/*
+ * A whole program. Invariant (after decode, parse or legalize):
+ * nr_actors <= PROG_MAX_ACTORS, nr_faults <= PROG_MAX_FAULTS,
+ * sched_len <= PROG_MAX_SCHED and program_is_legal(p). Entries beyond
+ * a count are not part of the program (decode and parse zero them;
+ * program_equal() compares the canonical bytes).
+ */
 struct program {
 	struct prog_machine machine;
 	uint8_t nr_actors;
