@@ -285,7 +285,11 @@ static int cmd_explore(int argc, char **argv)
 				again.signature, res.signature,
 				res.sched_truncated ? " (schedule truncated)" : "");
 		if (!out) {
-			snprintf(path, sizeof(path), "%s.explore-%lu", argv[optind], r);
+			/* in the current directory, never beside a seed */
+			const char *base = strrchr(argv[optind], '/');
+
+			snprintf(path, sizeof(path), "%s.explore-%lu",
+				 base ? base + 1 : argv[optind], r);
 			out = path;
 		}
 		if (save_program(out, &found))
