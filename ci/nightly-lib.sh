@@ -63,9 +63,13 @@ sig_of_log() {
 		return
 	fi
 	# the first "#0 ... in FUNC" frame after the sanitizer's headline
-	fn=$(sed -nE 's/^ *#0 0x[0-9a-f]+ in ([^ ]+).*/\1/p' "$f" | head -n 1)
+	fn=$(sed -nE 's/^ *#0 (0x[0-9a-f]+ in )?([^ ]+).*/\2/p' "$f" | head -n 1)
 	[ -n "$fn" ] || fn=unknown
-	if grep -q 'ERROR: LeakSanitizer' "$f"; then
+	if grep -q 'ERROR: libFuzzer: timeout' "$f"; then
+		echo "timeout/${2:-target}/-"; return
+	elif grep -q 'ERROR: libFuzzer: out-of-memory' "$f"; then
+		echo "oom/${2:-target}/-"; return
+	elif grep -q 'ERROR: LeakSanitizer' "$f"; then
 		kind=lsan-leak
 	elif grep -q 'WARNING: ThreadSanitizer: data race' "$f"; then
 		kind=data-race

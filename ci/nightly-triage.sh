@@ -12,32 +12,46 @@
 # is minimized and stored in findings/<slug>/ with its report, and makes
 # the exit status 1.
 
-# replay_once T ENGINE FILE LOG: one fresh-process replay; prints the
-# signature, or "clean".
+# replay_once T ENGINE FILE LOG: one fresh-process replay through the
+# fuzz target's own harness (its libFuzzer binary run on one file, the
+# replay binary of OSS-Fuzz style projects) built with the sanitizer of
+# the engine that found it; prints the signature, or "clean".
+replay_bin() { if [ "$2" = tsan ]; then echo "$LF_tsan/fuzz/$1-libfuzzer"; else echo "$LF_asan/fuzz/$1-libfuzzer"; fi; }
 replay_once() {
-	local t=$1 e=$2 f=$3 log=$4 hb=$HB_asan pre=() rc s
-	if [ "$e" = tsan ]; then hb=$HB_tsan; pre=("${SETARCH[@]}"); fi
+	local t=$1 e=$2 f=$3 log=$4 pre=() rc s
+	[ "$e" = tsan ] && pre=("${SETARCH[@]}")
 	ASAN_OPTIONS=$REPLAY_ASAN timeout -k 5 "$NIGHTLY_REPLAY_TIMEOUT" "${pre[@]}" \
-		"$(tool_of "$t" "$hb")" run -v "$f" > "$log" 2>&1 9>&-
+		"$(replay_bin "$t" "$e")" -timeout=$((NIGHTLY_REPLAY_TIMEOUT / 2)) "$f" > "$log" 2>&1 9>&-
 	rc=$?
 	case $rc in
 	0)	echo clean; return ;;
 	124|137) echo "timeout/$t/-"; return ;;
 	esac
-	s=$(sig_of_log "$log")
-	if [ -n "$s" ]; then echo "$s"
-	elif [ $rc = 2 ]; then echo "setup-failed/$t/-"
-	else echo "crash-exit-$rc/$t/-"
-	fi
+	s=$(sig_of_log "$log" "$t")
+	if [ -n "$s" ]; then echo "$s"; else echo "crash-exit-$rc/$t/-"; fi
 }
 
-# tool_id T ENGINE: identifies the replay tool build, so a cached
-# verdict is dropped when the code under test changes
-tool_id() {
-	local hb=$HB_asan
-	[ "$2" = tsan ] && hb=$HB_tsan
-	sha1sum < "$(tool_of "$1" "$hb")" | cut -c1-12
+# report_of T ENGINE FILE OUT: the long report of a finding: the
+# engine-free tool's verbose replay (kernel-style report and the
+# schedule trace), then the harness replay with the sanitizer's output.
+report_of() {
+	local t=$1 e=$2 f=$3 out=$4 hb=$HB_asan pre=()
+	if [ "$e" = tsan ]; then hb=$HB_tsan; pre=("${SETARCH[@]}"); fi
+	{
+		echo "\$ $(tool_of "$t" "$hb") run -v $f"
+		ASAN_OPTIONS=$REPLAY_ASAN timeout -k 5 "$NIGHTLY_REPLAY_TIMEOUT" "${pre[@]}" \
+			"$(tool_of "$t" "$hb")" run -v "$f" 2>&1 9>&-
+		echo
+		echo "\$ $(replay_bin "$t" "$e") $f"
+		replay_once "$t" "$e" "$f" "$out.replay" > /dev/null
+		cat "$out.replay"
+		rm -f "$out.replay"
+	} > "$out"
 }
+
+# tool_id T ENGINE: identifies the replaying build, so a cached verdict
+# is dropped when the code under test changes
+tool_id() { sha1sum < "$(replay_bin "$1" "$2")" | cut -c1-12; }
 
 # triage_file T ENGINE FILE: "state<TAB>signature<TAB>hits" where state
 # is repro or flaky; cached per input and tool build.
@@ -159,7 +173,7 @@ store_finding() {
 			put_file "$raw" "$tmp/repro"
 			how="not minimized ($state)"
 		fi
-		replay_once "$t" "$e" "$tmp/repro" "$tmp/report.txt" > /dev/null
+		report_of "$t" "$e" "$tmp/repro" "$tmp/report.txt"
 		"$(tool_of "$t" "$HB_asan")" show "$tmp/repro" > "$tmp/repro.lab" 2>/dev/null ||
 			rm -f "$tmp/repro.lab"
 		printf '%s\n' "$how" > "$tmp/minimized-by"
@@ -171,7 +185,7 @@ store_finding() {
 		--arg hits "${SIG_HITS[$sig]}" --argjson raw "${SIG_RAW[$sig]}" \
 		--argjson bytes "$(stat -c %s "$d/repro")" --argjson rawbytes "$(stat -c %s "$d/crash")" \
 		--arg how "$(cat "$d/minimized-by" 2>/dev/null)" \
-		--arg cmd "$(tool_of "$t" "$HB_asan") run -v $d/repro" \
+		--arg cmd "$(tool_of "$t" "$([ "$e" = tsan ] && echo "$HB_tsan" || echo "$HB_asan")") run -v $d/repro" \
 		'{signature: $sig, status: $state, target: $t, engine: $e, known_from: $known,
 		  replays: $hits, raw_inputs: $raw, repro_bytes: $bytes, raw_bytes: $rawbytes,
 		  minimized_by: $how, replay: $cmd, last_run: $run}' | put_text "$d/info.json"

@@ -49,6 +49,7 @@ NIGHTLY_EXTRA_SEEDS=${NIGHTLY_EXTRA_SEEDS:-}
 NIGHTLY_MIN_FREE_MB=${NIGHTLY_MIN_FREE_MB:-1024}
 NIGHTLY_REPLAY_TIMEOUT=${NIGHTLY_REPLAY_TIMEOUT:-60}
 NIGHTLY_MIN_TIME=${NIGHTLY_MIN_TIME:-60}
+NIGHTLY_MAX_STARTS=${NIGHTLY_MAX_STARTS:-50}
 MAKE=${MAKE:-make}
 # Fuzzing builds run without the per-operation validators, as `make fuzz`
 # does (docs/programs.md): the detectors stay on, executions triple.
@@ -198,7 +199,10 @@ fi
 FUZZ_ASAN=abort_on_error=1:detect_leaks=0:symbolize=0:dedup_token_length=1
 REPLAY_ASAN=abort_on_error=1:detect_leaks=0:symbolize=1:dedup_token_length=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-export TSAN_OPTIONS=halt_on_error=1:abort_on_error=1
+# TSan: no abort_on_error under libFuzzer. Its deadly-signal handler
+# hangs under TSan after a report; a plain halt (exit 66) still makes
+# libFuzzer write the crash input through its death callback.
+export TSAN_OPTIONS=halt_on_error=1
 export ASAN_OPTIONS=$FUZZ_ASAN
 SETARCH=(setarch "$(uname -m)" -R)	# clang 14's TSan and high ASLR entropy
 
@@ -275,46 +279,86 @@ ncorpus() { find "$ND/corpus/$1" -maxdepth 1 -type f ! -name '*.tmp.*' | wc -l; 
 # stats_put T E JSON: the engine run's figures, kept atomically
 stats_put() { printf '%s\n' "$3" | put_text "$ND/stats/$1-$2.json"; }
 
+# lf_worker T ENGINE J BIN DEADLINE: one libFuzzer process after another
+# until DEADLINE. Plain mode (not -fork) runs several times faster on
+# short jobs and works under TSan; libFuzzer stops at a crash, so the
+# worker starts it again with the time left. A corpus input that
+# crashes is moved out of the corpus (it is in the raw store) so the
+# next start does not stop on it again.
+lf_worker() {
+	local t=$1 e=$2 j=$3 bin=$4 deadline=$5 w=$ND/work/$1/$2 c=$ND/corpus/$1
+	local seg=0 rem p rc a h f pre=() flags
+	[ "$e" = tsan ] && pre=("${SETARCH[@]}")
+	mapfile -t flags < <(opt_flags "fuzz/$t.options")
+	printf '%s\n' "${flags[*]}" | grep -q -- '-timeout=' || flags+=(-timeout=25)
+	trap '[ -n "${p:-}" ] && kill -TERM "$p" 2>/dev/null; exit 143' TERM INT
+	while :; do
+		rem=$((deadline - $(date +%s)))
+		[ "$rem" -ge 1 ] && [ "$seg" -lt "$NIGHTLY_MAX_STARTS" ] || break
+		seg=$((seg + 1))
+		timeout -k 10 $((rem + 60)) "${pre[@]}" "$bin" "${flags[@]}" -max_total_time="$rem" \
+			-seed=$((SEED * 1000 + j * 100 + seg)) -rss_limit_mb=2048 -print_final_stats=1 \
+			-artifact_prefix="$w/artifacts/" "$w/new" "$c" > "$w/fuzz.$j.$seg.log" 2>&1 &
+		p=$!
+		wait "$p"
+		rc=$?
+		p=
+		[ $rc = 0 ] && break
+		a=$(sed -nE 's/.*Test unit written to (.*)$/\1/p' "$w/fuzz.$j.$seg.log" | tail -n 1)
+		[ -f "$a" ] || continue
+		harvest "$t" "$e" "$a"
+		h=$(sha1sum < "$a" | cut -c1-40)
+		for f in "$c/$h" "$w/new/$h"; do rm -f "$f"; done
+	done
+}
+
 run_libfuzzer() {	# T ENGINE(libfuzzer|tsan)
-	local t=$1 e=$2 w=$ND/work/$1/$2 bin pre=() flags t0 t1 log last execs el
+	local t=$1 e=$2 w=$ND/work/$1/$2 bin pre=() t0 t1 el j execs edges corp p deadline
 	local c=$ND/corpus/$t
 	if [ "$e" = tsan ]; then bin=$LF_tsan/fuzz/$t-libfuzzer; pre=("${SETARCH[@]}")
 	else bin=$LF_asan/fuzz/$t-libfuzzer; fi
+	rm -f "$w"/fuzz.*.log
 	mkdir -p "$w/new" "$w/artifacts" || die "cannot create $w"
-	log=$w/fuzz.log
-	mapfile -t flags < <(opt_flags "fuzz/$t.options")
-	# fork mode keeps going after a crash and saves every one
-	flags+=(-fork="$JOBS" -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1
-		-max_total_time="$NIGHTLY_TIME" -seed="$SEED" -rss_limit_mb=2048
-		-artifact_prefix="$w/artifacts/" -print_final_stats=1)
-	printf '%s\n' "${flags[*]}" | grep -q -- '-timeout=' || flags+=(-timeout=25)
-	note "$t: libFuzzer ($e) for ${NIGHTLY_TIME}s, $JOBS job(s)"
+	note "$t: libFuzzer ($e) for ${NIGHTLY_TIME}s, $JOBS worker(s)"
 	t0=$(date +%s)
-	# new units go to the first directory, the corpus is read from both
-	run_bg "$log" timeout -k 10 $((NIGHTLY_TIME + 120)) "${pre[@]}" "$bin" "${flags[@]}" "$w/new" "$c"
+	deadline=$((t0 + NIGHTLY_TIME))
+	for ((j = 0; j < JOBS; j++)); do
+		lf_worker "$t" "$e" "$j" "$bin" "$deadline" 9>&- &
+		PIDS+=($!)
+	done
+	wait
 	t1=$(date +%s)
 	disk_check "$ND" 64
 	harvest "$t" "$e" "$w"/artifacts/*
-	last=$(grep -E '^#[0-9]+: cov:' "$log" | tail -n 1)
-	[ -n "$last" ] || { tail -n 20 "$log" >&2; die "$t: libFuzzer ($e) did not run (log: $log)"; }
-	execs=$(sed -E 's/^#([0-9]+):.*/\1/' <<<"$last")
+	ls "$w"/fuzz.*.log >/dev/null 2>&1 || die "$t: libFuzzer ($e) did not start"
+	# started at all (a crash on the first input is a finding, not a failure)
+	grep -q '^INFO: Seed:' "$w"/fuzz.*.log ||
+		{ tail -n 20 "$(ls "$w"/fuzz.*.log | head -n 1)" >&2; die "$t: libFuzzer ($e) did not run (logs: $w/fuzz.*.log)"; }
+	execs=$(cat "$w"/fuzz.*.log | awk '/^stat::number_of_executed_units:/ { s += $2 } END { print s + 0 }')
+	edges=$(cat "$w"/fuzz.*.log | sed -nE 's/^#[0-9]+.* cov: ([0-9]+).*/\1/p' | sort -n | tail -n 1)
+	corp=$(cat "$w"/fuzz.*.log | sed -nE 's/^#[0-9]+.* corp: ([0-9]+).*/\1/p' | sort -n | tail -n 1)
 	el=$((t1 - t0)); [ "$el" -gt 0 ] || el=1
-	# merge: libFuzzer keeps only inputs that add coverage; a control
-	# file lets a merge killed half way resume
-	note "$t: merging libFuzzer ($e) corpus"
-	run_bg "$w/merge.log" "${pre[@]}" "$bin" -merge=1 -merge_control_file="$w/merge.ctl" \
-		$(opt_flags "fuzz/$t.options" | grep -E '^-(max_len|timeout)=') "$c" "$w/new" ||
-		{ tail -n 20 "$w/merge.log" >&2; die "$t: libFuzzer merge failed (log: $w/merge.log)"; }
+	if [ "$e" = tsan ]; then
+		# TSan's new units are added as they are: a -merge=1 would
+		# replay the whole corpus under TSan (5-15x slower) for the same
+		# code the ASan merge measures; every unit here added coverage.
+		corpus_add "$t" "$w/new" > /dev/null
+	else
+		# merge: libFuzzer keeps only inputs that add coverage; a
+		# control file lets a merge killed half way resume
+		note "$t: merging libFuzzer ($e) corpus"
+		run_bg "$w/merge.log" timeout -k 10 3600 "$bin" -merge=1 -merge_control_file="$w/merge.ctl" \
+			$(opt_flags "fuzz/$t.options" | grep -E '^-(max_len|timeout)=') "$c" "$w/new" ||
+			{ tail -n 20 "$w/merge.log" >&2; die "$t: libFuzzer merge failed (log: $w/merge.log)"; }
+	fi
 	rm -rf "$w/new" "$w/merge.ctl"
 	stats_put "$t" "$e" "$(jq -n --argjson execs "$execs" --argjson el "$el" \
-		--argjson cov "$(sed -nE 's/.*cov: ([0-9]+).*/\1/p' <<<"$last")" \
-		--argjson ft "$(sed -nE 's/.*ft: ([0-9]+).*/\1/p' <<<"$last")" \
-		--argjson corp "$(sed -nE 's/.*corp: ([0-9]+).*/\1/p' <<<"$last")" \
-		--argjson crashes "$(sed -nE 's#.*oom/timeout/crash: ([0-9]+)/([0-9]+)/([0-9]+).*#\1 \2 \3#p' <<<"$last" | awk '{print $1+$2+$3}')" \
+		--argjson cov "${edges:-0}" --argjson corp "${corp:-0}" --argjson jobs "$JOBS" \
+		--argjson starts "$(ls "$w"/fuzz.*.log | wc -l)" \
 		--arg san "$([ "$e" = tsan ] && echo TSan || echo ASan+UBSan)" \
-		'{engine: "libFuzzer", sanitizer: $san, seconds: $el, executions: $execs,
-		  exec_per_sec: ($execs / $el | floor), corpus_size: $corp, edges: $cov,
-		  features: $ft, engine_crashes: $crashes}')"
+		'{engine: "libFuzzer", sanitizer: $san, workers: $jobs, starts: $starts,
+		  seconds: $el, executions: $execs, exec_per_sec: ($execs / $el | floor),
+		  corpus_size: $corp, edges: $cov}')"
 }
 
 run_afl() {
@@ -361,7 +405,7 @@ run_afl() {
 	for f in "$c"/* "$w"/out/*/queue/id:*; do
 		[ -f "$f" ] && ln -f "$f" "$w/cmin-in/$(sha1sum < "$f" | cut -c1-40)" 2>/dev/null
 	done
-	AFL_QUIET=1 ASAN_OPTIONS=$FUZZ_ASAN run_bg "$w/cmin.log" afl-cmin -i "$w/cmin-in" \
+	AFL_QUIET=1 ASAN_OPTIONS=$FUZZ_ASAN run_bg "$w/cmin.log" timeout -k 10 3600 afl-cmin -i "$w/cmin-in" \
 		-o "$w/cmin-out" -t "${tmo:-10000}" -- "$bin" ||
 		{ tail -n 20 "$w/cmin.log" >&2; die "$t: afl-cmin failed (log: $w/cmin.log)"; }
 	corpus_add "$t" "$w/cmin-out" > /dev/null

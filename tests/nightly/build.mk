@@ -1,12 +1,6 @@
 # tests/nightly/: the nightly campaign (ci/nightly.sh), its triage and
 # the OSS-Fuzz/ClusterFuzzLite build script (docs/nightly.md).
 
-# ci/nightly.sh asks make where a variant's objects go rather than
-# guessing (a zoo build may name its directory differently).
-.PHONY: nightly-print-B
-nightly-print-B:
-	@echo $(B)
-
 # Test-only: NIGHTLY_PLANT=1 links the interpreter's planted bug
 # (tests/fuzz/test_bug.c, fuzz/interp.h: a double free reached only from
 # hardirq context) into every binary of the ops target, so the nightly
