@@ -74,6 +74,47 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/*
+ * The calls into the allocator go through functions named as the
+ * interpreter's adapter names them (fuzz/alloc_labyrinth.c), so a report
+ * blames the same call site whichever engine drove the allocator, and
+ * the zoo's signatures can be compared across engines.
+ */
+static struct page *lab_alloc(gfp_t gfp, unsigned int order)
+{
+	return alloc_pages(gfp, order);
+}
+
+static void lab_free(struct page *p, unsigned int order)
+{
+	__free_pages(p, order);
+}
+
+static void lab_touch(struct page *p)
+{
+	ledger_touch(p);
+}
+
+static int lab_give(struct channel *ch, struct page *p, unsigned int order)
+{
+	return chan_give(ch, p, order);
+}
+
+static struct page *lab_take(struct channel *ch, unsigned int *order)
+{
+	return chan_take(ch, order);
+}
+
+static void *lab_pool_alloc(gfp_t gfp)
+{
+	return mempool_alloc(&R.pool, gfp);
+}
+
+static void lab_pool_free(void *e)
+{
+	mempool_free(e, &R.pool);
+}
+
 static const gfp_t task_gfp[] = { GFP_KERNEL, GFP_NOIO, GFP_NOFS, GFP_NOWAIT, GFP_ATOMIC };
 
 /* Interrupt handlers: GFP_ATOMIC, into the ring; take one back; a softirq. */
@@ -84,17 +125,17 @@ static void hardirq_fn(void *arg)
 	struct page *p;
 	unsigned int order = r % 3 == 0 ? (r >> 8) % 3 : 0;
 
-	p = alloc_pages(GFP_ATOMIC | __GFP_NOWARN, order);
+	p = lab_alloc(GFP_ATOMIC | __GFP_NOWARN, order);
 	if (p) {
-		ledger_touch(p);
-		if (chan_give(&R.ring, p, order))
-			__free_pages(p, order);
+		lab_touch(p);
+		if (lab_give(&R.ring, p, order))
+			lab_free(p, order);
 	}
 	if (r & 0x10000) {
-		p = chan_take(&R.ring, &order);
+		p = lab_take(&R.ring, &order);
 		if (p) {
-			ledger_touch(p);
-			__free_pages(p, order);
+			lab_touch(p);
+			lab_free(p, order);
 		}
 	}
 	threads_raise_softirq();
@@ -107,26 +148,26 @@ static void softirq_fn(void *arg)
 	struct page *p;
 	unsigned int order;
 
-	p = chan_take(r & 1 ? &R.bhring : &R.ring, &order);
+	p = lab_take(r & 1 ? &R.bhring : &R.ring, &order);
 	if (p) {
-		ledger_touch(p);
-		__free_pages(p, order);
+		lab_touch(p);
+		lab_free(p, order);
 	}
-	p = alloc_pages(GFP_ATOMIC | __GFP_NOWARN, 0);
-	if (p && chan_give(&R.bhring, p, 0))
-		__free_pages(p, 0);
+	p = lab_alloc(GFP_ATOMIC | __GFP_NOWARN, 0);
+	if (p && lab_give(&R.bhring, p, 0))
+		lab_free(p, 0);
 	if (r & 2) {
-		void *e = mempool_alloc(&R.pool, GFP_ATOMIC);
+		void *e = lab_pool_alloc(GFP_ATOMIC);
 
 		if (e)
-			mempool_free(e, &R.pool);
+			lab_pool_free(e);
 	}
 }
 
 static void drop_one(struct worker *w)
 {
 	w->nr_held--;
-	__free_pages(w->held[w->nr_held], w->order[w->nr_held]);
+	lab_free(w->held[w->nr_held], w->order[w->nr_held]);
 }
 
 static void one_op(struct worker *w)
@@ -145,13 +186,13 @@ static void one_op(struct worker *w)
 		gfp = task_gfp[(r >> 16) % ARRAY_SIZE(task_gfp)] | __GFP_NOWARN;
 		if ((r >> 20) % 4 == 0) {	/* inside an IRQ-off section */
 			local_irq_save(flags);
-			p = alloc_pages(GFP_ATOMIC | __GFP_NOWARN, order);
+			p = lab_alloc(GFP_ATOMIC | __GFP_NOWARN, order);
 			local_irq_restore(flags);
 		} else {
-			p = alloc_pages(gfp, order);
+			p = lab_alloc(gfp, order);
 		}
 		if (p) {
-			ledger_touch(p);
+			lab_touch(p);
 			w->held[w->nr_held] = p;
 			w->order[w->nr_held++] = order;
 		}
@@ -163,16 +204,16 @@ static void one_op(struct worker *w)
 	case 7: case 8:				/* give */
 		if (w->nr_held) {
 			w->nr_held--;
-			if (chan_give(r & 0x100 ? &R.bhring : &R.ring, w->held[w->nr_held],
+			if (lab_give(r & 0x100 ? &R.bhring : &R.ring, w->held[w->nr_held],
 				      w->order[w->nr_held]))
-				__free_pages(w->held[w->nr_held], w->order[w->nr_held]);
+				lab_free(w->held[w->nr_held], w->order[w->nr_held]);
 		}
 		break;
 	case 9: case 10:			/* take */
 		if (w->nr_held < HELD_MAX) {
-			p = chan_take(r & 0x100 ? &R.bhring : &R.ring, &order);
+			p = lab_take(r & 0x100 ? &R.bhring : &R.ring, &order);
 			if (p) {
-				ledger_touch(p);
+				lab_touch(p);
 				w->held[w->nr_held] = p;
 				w->order[w->nr_held++] = order;
 			}
@@ -182,12 +223,12 @@ static void one_op(struct worker *w)
 		if (w->nr_elems < HELD_MAX && (r & 0x100)) {
 			/* wait only holding no element (docs/programs.md, rule 6) */
 			gfp_t g = (r & 0x200) && !w->nr_elems ? GFP_NOIO : GFP_ATOMIC;
-			void *e = mempool_alloc(&R.pool, g);
+			void *e = lab_pool_alloc(g);
 
 			if (e)
 				w->elems[w->nr_elems++] = e;
 		} else if (w->nr_elems) {
-			mempool_free(w->elems[--w->nr_elems], &R.pool);
+			lab_pool_free(w->elems[--w->nr_elems]);
 		}
 		break;
 	case 12:				/* drains */
@@ -222,7 +263,7 @@ static void worker_fn(void *arg)
 	while (w->nr_held)
 		drop_one(w);
 	while (w->nr_elems)
-		mempool_free(w->elems[--w->nr_elems], &R.pool);
+		lab_pool_free(w->elems[--w->nr_elems]);
 }
 
 static void round_run(unsigned long long seed, unsigned long round)
@@ -261,10 +302,10 @@ static void round_run(unsigned long long seed, unsigned long round)
 			exit(2);
 	}
 	threads_join_all();
-	while ((p = chan_take(&R.ring, &order)))
-		__free_pages(p, order);
-	while ((p = chan_take(&R.bhring, &order)))
-		__free_pages(p, order);
+	while ((p = lab_take(&R.ring, &order)))
+		lab_free(p, order);
+	while ((p = lab_take(&R.bhring, &order)))
+		lab_free(p, order);
 	mm_ballast_release(-1);
 	mempool_exit(&R.pool);
 	drain_all_pages();
