@@ -63,6 +63,7 @@ help:
 	@echo "labyrinth make targets:"
 	@echo "  make test          build and run every test (ASan+UBSan); ends with 'N passed, N failed'"
 	@echo "  make fuzz          the main job (see README.md for what it runs today)"
+	@echo "  make nightly       the nightly campaign (NIGHTLY_TIME=600 JOBS=1 ZOO=name, docs/nightly.md)"
 	@echo "  make bench         benchmarks (medians of repeated runs)"
 	@echo "  make all           build libraries, tools and test binaries"
 	@echo "  make deps          install missing Debian packages (root)"
@@ -74,7 +75,8 @@ help:
 
 # Packages a fresh Debian bookworm machine lacks. `make deps` installs
 # them as root; other targets run the cheap check first.
-DEB_PACKAGES := clang llvm libclang-rt-14-dev libcmocka-dev pkg-config afl++ gnuplot-nox
+DEB_PACKAGES := clang llvm libclang-rt-14-dev libcmocka-dev pkg-config afl++ gnuplot-nox \
+                jq zip unzip
 deps:
 	@ci/deps.sh $(DEB_PACKAGES)
 
@@ -105,6 +107,13 @@ list-tsan-tests:
 fuzz: deps-check
 	@TARGET=$(TARGET) ENGINE=$(ENGINE) SAN=$(SAN) DEBUG=$(FUZZ_DEBUG) JOBS=$(JOBS) \
 		FUZZ_TIME=$(FUZZ_TIME) BUILD=$(BUILD) MAKE="$(MAKE)" fuzz/fuzz.sh
+
+# The unattended campaign: every target, every engine, triage, coverage
+# (ci/nightly.sh, docs/nightly.md; NIGHTLY_TIME JOBS ZOO NIGHTLY_TARGETS
+# NIGHTLY_ENGINES NIGHTLY_DIR NIGHTLY_KNOWN). Exit 1: a new signature.
+.PHONY: nightly
+nightly: deps-check
+	@JOBS=$(JOBS) ZOO=$(ZOO) MAKE="$(MAKE)" ci/nightly.sh
 
 # Figures come from an optimised build without sanitizers or debug checks.
 bench:

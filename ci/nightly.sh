@@ -21,6 +21,7 @@
 #   NIGHTLY_ENGINES         default: libfuzzer afl tsan
 #   ZOO=name                fuzz a bug-zoo build (passed to every make)
 #   NIGHTLY_DIR             default build/nightly (build/nightly-zoo-NAME with ZOO)
+#   NIGHTLY_BUILD           make BUILD root of the variants, default NIGHTLY_DIR/build
 #   NIGHTLY_KNOWN           more known-signature files (ci/known-signatures.txt always)
 #   NIGHTLY_REPLAYS=5       fresh-process replays per finding
 #   NIGHTLY_COVERAGE=1      0 skips the coverage build and report
@@ -79,7 +80,7 @@ disk_check "$ND" "$NIGHTLY_MIN_FREE_MB"
 exec 9> "$ND/lock" || die "cannot open $ND/lock"
 flock -n 9 || die "another campaign holds $ND/lock"
 
-NB=$ND/build			# make BUILD root of every variant
+NB=${NIGHTLY_BUILD:-$ND/build}	# make BUILD root of every variant
 mkdir -p "$NB" "$ND/corpus" "$ND/work" "$ND/raw" "$ND/triage" "$ND/findings" \
 	"$ND/stats" || die "cannot create the campaign directories under $ND"
 run=$(( $(cat "$ND/run-number" 2>/dev/null || echo 0) + 1 ))

@@ -10,3 +10,7 @@ NIGHTLY_PLANT_OBJ := $(B)/tests/fuzz/test_bug.o
 LDLIBS := $(NIGHTLY_PLANT_OBJ) $(LDLIBS)
 $(B)/tools/labyrinth $(B)/fuzz/ops-libfuzzer $(B)/fuzz/ops-afl $(B)/fuzz/ops-replay: $(NIGHTLY_PLANT_OBJ)
 endif
+
+# Shell tests (each prints "N passed, N failed"); builds persist under
+# build/nightly-test/ so a second `make test` is incremental.
+TESTS += tests/nightly/test-buildsh.sh tests/nightly/test-nightly.sh

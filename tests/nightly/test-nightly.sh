@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# The nightly campaign end to end, on the ops target with libFuzzer
+# (the engines' own smoke tests live in tests/fuzz/):
+#  - the clean build: exit 0, a report, a summary, coverage;
+#  - a build with a compiled-in bug (NIGHTLY_PLANT=1: the interpreter's
+#    planted double free, reached only when an interrupt fires at the
+#    right point, tests/nightly/build.mk): found, replayed, minimized,
+#    stored with its report, reported as new, exit 1;
+#  - the same campaign with that signature in a known list: exit 0;
+#  - SIGTERM and SIGKILL in the middle of a campaign: every finding and
+#    every corpus input written before survives, the next run resumes.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+. tests/nightly/lib.sh
+SIG=double-free/lab_free/hardirq
+SLUG=double-free__lab_free__hardirq
+base=(NIGHTLY_TARGETS=ops NIGHTLY_ENGINES=libfuzzer NIGHTLY_REPLAYS=3 NIGHTLY_MIN_TIME=10
+      NIGHTLY_MIN_FREE_MB=256)
+nightly() { env "${base[@]}" "$@" ci/nightly.sh; }
+
+# 1. clean build
+nightly NIGHTLY_DIR="$T/clean" NIGHTLY_BUILD="$TB/clean" NIGHTLY_TIME=4 > "$T/clean.log" 2>&1
+rc=$?
+check "clean build: exit 0 (got $rc)" [ $rc = 0 ]
+[ $rc = 0 ] || tail -n 20 "$T/clean.log"
+S=$T/clean/summary.json
+check "clean build: report.md and summary.json" [ -s "$T/clean/report.md" ] -a -s "$S"
+check "clean build: executions counted" \
+	[ "$(jq '.targets.ops.engines.libfuzzer.executions' "$S" 2>/dev/null || echo 0)" -gt 0 ]
+check "clean build: no signature" [ "$(jq '.signatures | length' "$S" 2>/dev/null)" = 0 ]
+check "clean build: line and branch coverage per folder" \
+	[ "$(jq '.coverage.folders.allocator.lines > 0 and .coverage.branches > 0' "$S" 2>/dev/null)" = true ]
+check "clean build: HTML coverage" [ -f "$T/clean/coverage/html/index.html" ]
+check "clean build: the seeds are in the working corpus" \
+	[ "$(ls "$T/clean/corpus/ops/" | grep -c '^seed-')" -ge "$(ls corpus/ops/*.lab | wc -l)" ]
+
+# 2. a compiled-in bug
+P=(NIGHTLY_DIR="$T/plant" NIGHTLY_BUILD="$TB/plant" NIGHTLY_MAKE_ARGS=NIGHTLY_PLANT=1
+   NIGHTLY_EXTRA_SEEDS=tests/nightly/seeds NIGHTLY_COVERAGE=0)
+nightly "${P[@]}" NIGHTLY_TIME=20 > "$T/plant.log" 2>&1
+rc=$?
+check "planted bug: exit 1 (got $rc)" [ $rc = 1 ]
+[ $rc = 1 ] || tail -n 20 "$T/plant.log"
+S=$T/plant/summary.json
+check "planted bug: reported as new" \
+	[ "$(jq -r '.new_signatures | join(" ")' "$S" 2>/dev/null)" = "$SIG" ]
+F=$T/plant/findings/$SLUG
+check "planted bug: reproducer, raw input, report, info stored" \
+	[ -s "$F/repro" ] -a -s "$F/crash" -a -s "$F/report.txt" -a -s "$F/info.json"
+check "planted bug: report names the signature" grep -q "signature: $SIG" "$F/report.txt"
+check "planted bug: reproduced every replay" \
+	[ "$(jq -r .replays "$F/info.json" 2>/dev/null)" = 3/3 ]
+check "planted bug: minimized ($(stat -c %s "$F/repro" 2>/dev/null) of $(stat -c %s "$F/crash" 2>/dev/null) bytes, $(cat "$F/minimized-by" 2>/dev/null))" \
+	[ "$(stat -c %s "$F/repro" 2>/dev/null || echo 1)" -lt "$(stat -c %s "$F/crash" 2>/dev/null || echo 0)" ]
+lab=$(make -s --no-print-directory BUILD="$TB/plant" SAN=asan DEBUG=0 NIGHTLY_PLANT=1 nightly-print-B)/tools/labyrinth
+check "planted bug: the stored reproducer replays to $SIG" \
+	bash -c "'$lab' run '$F/repro' | grep -q 'signature: $SIG'"
+check "planted bug: report.md lists it as new" grep -q "| new | \`$SIG\`" "$T/plant/report.md"
+
+# 3. the same finding, now known
+echo "$SIG   # the planted test bug" > "$T/known.txt"
+nightly "${P[@]}" NIGHTLY_TIME=3 NIGHTLY_KNOWN="$T/known.txt" > "$T/known.log" 2>&1
+rc=$?
+check "known signature: exit 0 (got $rc)" [ $rc = 0 ]
+check "known signature: listed as known" \
+	[ "$(jq -r ".signatures[] | select(.signature == \"$SIG\") | .status" "$T/plant/summary.json" 2>/dev/null)" = known ]
+
+# 4. killed mid-run: SIGTERM, then SIGKILL of the whole process group
+for s in TERM KILL; do
+	ls "$T/plant/raw/ops/libfuzzer/" > "$T/raw.before"
+	setsid env "${base[@]}" "${P[@]}" NIGHTLY_TIME=60 ci/nightly.sh > "$T/kill-$s.log" 2>&1 &
+	pid=$!
+	for ((i = 0; i < 600; i++)); do	# until it fuzzes, then 6 s more
+		grep -q 'libFuzzer (libfuzzer) for' "$T/kill-$s.log" && break
+		sleep 0.5
+	done
+	sleep 6
+	(cd "$T/plant/corpus/ops" && ls) > "$T/corpus.before"
+	ls "$T/plant/raw/ops/libfuzzer/" > "$T/raw.before"
+	if [ $s = TERM ]; then kill -TERM "$pid"; else kill -KILL -- "-$pid"; fi
+	wait "$pid"
+	rc=$?
+	want=$([ $s = TERM ] && echo 143 || echo 137)
+	check "SIG$s: the campaign stops ($rc)" [ $rc = "$want" ]
+	check "SIG$s: no report from a killed run" [ ! -e "$T/plant/report.md.tmp.$pid" ]
+	nightly "${P[@]}" NIGHTLY_TIME=3 NIGHTLY_KNOWN="$T/known.txt" > "$T/after-$s.log" 2>&1
+	rc=$?
+	check "SIG$s: the next run completes (exit $rc)" [ $rc = 0 ]
+	(cd "$T/plant/corpus/ops" && ls) > "$T/corpus.after"
+	check "SIG$s: every corpus input kept ($(wc -l < "$T/corpus.before") before, $(wc -l < "$T/corpus.after") after)" \
+		bash -c "! grep -vxF -f '$T/corpus.after' '$T/corpus.before' | grep -q ."
+	ls "$T/plant/raw/ops/libfuzzer/" > "$T/raw.after"
+	check "SIG$s: every finding kept ($(wc -l < "$T/raw.before") raw inputs)" \
+		bash -c "! grep -vxF -f '$T/raw.after' '$T/raw.before' | grep -q ."
+	check "SIG$s: the finding is still reported" \
+		[ "$(jq -r ".signatures[] | select(.signature == \"$SIG\") | .status" "$T/plant/summary.json" 2>/dev/null)" = known ]
+	check "SIG$s: no half-written file left" \
+		bash -c "! find '$T/plant/corpus' '$T/plant/raw' '$T/plant/findings' -name '*.tmp.*' | grep -q ."
+done
+
+# 5. a missing tool is an error, never a green run
+mkdir -p "$T/fakebin"
+for c in clang make sha1sum timeout flock jq df nproc sed awk grep cat mkdir ls rm mv cp env dirname basename uname cut sort wc head tail find git stat date setarch xargs tr; do
+	p=$(command -v "$c") && ln -sf "$p" "$T/fakebin/$c"
+done
+PATH=$T/fakebin NIGHTLY_DIR="$T/missing" /bin/bash ci/nightly.sh > "$T/missing.log" 2>&1
+rc=$?
+check "missing afl-fuzz: exit 2 (got $rc)" [ $rc = 2 ]
+check "missing afl-fuzz: says which tool" grep -q 'missing tool.*afl-fuzz' "$T/missing.log"
+
+# 6. a full disk is an error, never a green run
+nightly NIGHTLY_DIR="$T/full" NIGHTLY_MIN_FREE_MB=999999999 NIGHTLY_TIME=1 > "$T/full.log" 2>&1
+rc=$?
+check "full disk: exit 2 (got $rc)" [ $rc = 2 ]
+check "full disk: says so" grep -q 'disk full' "$T/full.log"
+finish
