@@ -142,18 +142,23 @@ afl)
 		pids+=($!)
 	done
 	trap 'kill "${pids[@]}" 2>/dev/null; rm -f "$before"' EXIT INT TERM
-	echo "== fuzzing (AFL++ $([ "$JOBS" -gt 1 ] && echo "x$JOBS"); a status line every 10 s, logs in $WORK)"
+	echo "== fuzzing (AFL++ $([ "$JOBS" -gt 1 ] && echo "x$JOBS"); a status line when afl-fuzz updates its stats, logs in $WORK)"
+	last=
 	while :; do
 		alive=0
 		for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
 		[ $alive = 1 ] || break
 		sleep 10
 		st=$OUT/main/fuzzer_stats
-		[ -f "$st" ] && awk -F' *: *' '
+		[ -f "$st" ] || continue
+		# afl-fuzz rewrites fuzzer_stats about once a minute: print news only
+		line=$(awk -F' *: *' '
 			{ v[$1] = $2 }
 			END { printf "[%s s] execs %s  exec/s %s  corpus %s  coverage %s  crashes %s\n",
 				v["run_time"], v["execs_done"], v["execs_per_sec"], v["corpus_count"],
-				v["bitmap_cvg"], v["saved_crashes"] }' "$st"
+				v["bitmap_cvg"], v["saved_crashes"] }' "$st")
+		[ "$line" = "$last" ] || echo "$line"
+		last=$line
 	done
 	wait 2>/dev/null
 	for st in "$OUT"/*/fuzzer_stats; do
