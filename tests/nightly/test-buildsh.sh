@@ -57,7 +57,7 @@ for t in $targets; do
 	"$T/out-libfuzzer/$t" -runs=0 "$T/seeds-$t" > "$T/run-$t.log" 2>&1
 	rc=$?
 	check "libFuzzer+ASan: $t runs its seed corpus clean ($rc)" \
-		[ $rc = 0 ] -a "$(grep -c 'INITED' "$T/run-$t.log")" -ge 1
+		test $rc = 0 -a "$(grep -c 'INITED' "$T/run-$t.log")" -ge 1
 done
 
 # 2. AFL++ + ASan
