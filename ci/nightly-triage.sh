@@ -62,9 +62,13 @@ triage_file() {
 	if [ -s "$cache" ]; then cat "$cache"; return; fi
 	mkdir -p "$ND/triage/$t/$e" || die "cannot create $ND/triage/$t/$e"
 	declare -A count=()
-	for ((i = 0; i < NIGHTLY_REPLAYS; i++)); do
+	local reps=$NIGHTLY_REPLAYS
+	for ((i = 0; i < reps; i++)); do
 		s=$(replay_once "$t" "$e" "$f" "$cache.log.$i")
 		count[$s]=$(( ${count[$s]:-0} + 1 ))
+		# a signature already reproduced by three inputs: one replay
+		# is enough to put one more input in its bucket
+		[ $i = 0 ] && [ "${SIG_REPRO_N[$s]:-0}" -ge 3 ] && reps=1
 		# keep one log of a failing replay as the report
 		if [ "$s" != clean ] && [ ! -f "$cache.log" ]; then
 			mv -f "$cache.log.$i" "$cache.log"
@@ -77,13 +81,13 @@ triage_file() {
 		[ "$s" = clean ] && continue
 		if [ "${count[$s]}" -gt "$n" ]; then best=$s; n=${count[$s]}; fi
 	done
-	if [ "$best" != clean ] && [ "$n" -eq "$NIGHTLY_REPLAYS" ]; then
+	if [ "$best" != clean ] && [ "$n" -eq "$reps" ]; then
 		s=repro
 	else
 		s=flaky
 		[ "$best" = clean ] && best="unreproducible/$t/-"
 	fi
-	printf '%s\t%s\t%s/%s\n' "$s" "$best" "$n" "$NIGHTLY_REPLAYS" | put_text "$cache"
+	printf '%s\t%s\t%s/%s\n' "$s" "$best" "$n" "$reps" | put_text "$cache"
 	cat "$cache"
 }
 
@@ -192,7 +196,7 @@ store_finding() {
 }
 
 # triage_all: sets STATUS (0/1) and writes triage.json for the report
-declare -A SIG_FIRST=() SIG_HITS=() SIG_RAW=() SIG_STATE=()
+declare -A SIG_FIRST=() SIG_HITS=() SIG_RAW=() SIG_STATE=() SIG_REPRO_N=()
 triage_all() {
 	local t e f line state sig hits rows=$ND/triage/rows.tsv.$$
 	load_known
@@ -208,6 +212,7 @@ triage_all() {
 				SIG_RAW[$sig]=$(( ${SIG_RAW[$sig]:-0} + 1 ))
 				# the reproducer of a signature: its smallest reproducible input
 				if [ "$state" = repro ]; then
+					SIG_REPRO_N[$sig]=$(( ${SIG_REPRO_N[$sig]:-0} + 1 ))
 					if [ "${SIG_STATE[$sig]:-}" != repro ] ||
 					   [ "$(stat -c %s "$f")" -lt "$(stat -c %s "$(cut -f3 <<<"${SIG_FIRST[$sig]}")")" ]; then
 						SIG_FIRST[$sig]=$t$'\t'$e$'\t'$f
