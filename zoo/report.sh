@@ -101,7 +101,7 @@ for e in $engines; do
 		t = ($4 == "detected") ? $5 : T; if (t > T) t = T
 		print t, ($4 == "detected") ? 1 : 0 }' "$res" | sort -g -k1,1 -k2,2r |
 	awk -v T="$T" '{ t[NR] = $1; d[NR] = $2 } END {
-		n = NR; if (!n) exit; s = 1; print 0, 1
+		n = NR; if (!n) exit; s = 1; print 0.05, 1
 		for (i = 1; i <= n; i++) { if (d[i]) { s *= (n - i) / (n - i + 1); print t[i], s } }
 		print T, s }' > "$f"
 	[ -s "$f" ] && plots+=("$e")

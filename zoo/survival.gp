@@ -5,9 +5,10 @@
 set terminal pngcairo size 900,540 noenhanced
 set output outfile
 set title "Bug zoo: trials still undetected (Kaplan-Meier)"
-set xlabel "seconds"
+set xlabel "seconds (log scale)"
 set ylabel "fraction undetected"
-set xrange [0:budget]
+set logscale x
+set xrange [0.05:budget]
 set yrange [0:1.05]
 set key outside right
 set grid
