@@ -62,6 +62,7 @@ struct page {
 	unsigned int alloc_order;	/* order of the allocation */
 	int alloc_mt;			/* gfp_migratetype() of the allocation */
 	const struct lab_site *site;	/* allocation call site */
+	unsigned char dirty;		/* frame memory handed out this run */
 };
 
 /*
@@ -323,6 +324,7 @@ void mm_emit_simple(enum mm_event_kind kind, const struct page *page,
 /* ---- owner.c / debug ---------------------------------------------------- */
 void asan_poison_frames(struct page *page, unsigned int order);
 void asan_unpoison_frames(struct page *page, unsigned int order);
+void asan_unpoison_range(void *addr, unsigned long len);
 void bad_page(const struct page *page, const char *reason);
 
 #endif /* LABYRINTH_ALLOCATOR_INTERNAL_H */

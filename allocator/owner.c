@@ -32,8 +32,22 @@ void asan_poison_frames(struct page *page, unsigned int order)
 #endif
 }
 
+/* Unpoison a whole range before it is unmapped (ASan keeps shadow). */
+void asan_unpoison_range(void *addr, unsigned long len)
+{
+#ifdef LAB_ASAN
+	ASAN_UNPOISON_MEMORY_REGION(addr, len);
+#endif
+}
+
+/*
+ * Frame memory goes to a caller: unpoison it, and mark it dirty so
+ * mm_exit() clears it for the next run (the arena outlives runs).
+ */
 void asan_unpoison_frames(struct page *page, unsigned int order)
 {
+	for (unsigned long i = 0; i < (1UL << order); i++)
+		page[i].dirty = 1;
 #ifdef LAB_ASAN
 	ASAN_UNPOISON_MEMORY_REGION(page_address(page), PAGE_SIZE << order);
 #endif
