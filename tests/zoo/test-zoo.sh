@@ -90,5 +90,6 @@ if [ "$SAN" = asan ]; then
 	if [ "$v" = not-reached ] || [ "$v" = reached ]; then ok; else bad "canary: seed gave $v"; fi
 fi
 
-echo "zoo ($SAN): $pass passed, $fail failed"
+echo "zoo tests under $SAN:"
+echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
