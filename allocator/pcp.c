@@ -268,14 +268,15 @@ static void drain_pages_zone(int cpu, struct zone *z)
 	do {
 #if defined(ZOO_PCP_REMOTE_NOLOCK)
 		/*
-		 * ZOO pcp_remote_nolock: a remote CPU's list drained without
-		 * its pcp->lock (the pre-v6.0 scheme relied on the owner CPU
-		 * doing the drain; a direct remote drain needs the lock).
+		 * ZOO pcp_remote_nolock: the drainer locks the lists of CPUs
+		 * below its own and "need not" lock those above (a lock-order
+		 * shortcut), so it drains a higher CPU's lists without its
+		 * pcp->lock. The pre-v6.0 scheme had the owner CPU drain; a
+		 * direct remote drain needs the remote lock.
 		 */
 		ZOO_REACHED(pcp_remote_nolock);
-		if (cpu != smp_processor_id() && READ_ONCE(pcp->count))
+		if (cpu > smp_processor_id() && READ_ONCE(pcp->count)) {
 			ZOO_TRIGGERED(pcp_remote_nolock);
-		if (cpu != smp_processor_id()) {
 			count = pcp->count;
 			if (count) {
 				int to_drain = min(count, pcp->batch << 5);
