@@ -31,28 +31,9 @@
 #include "check/ledger.h"
 #include "check/ledger_int.h"
 #include "check/report.h"
+#include "check/checker_lock.h"
 
-#define NOTSAN		__attribute__((no_sanitize("thread")))
-
-/*
- * Under ThreadSanitizer the detector's own state is invisible: its
- * accesses (memcpy and memset included, which TSan intercepts whatever
- * the function's attribute) are ignored inside the lock, and the lock
- * itself is uninstrumented, so it adds no happens-before edge between
- * the threads (or fibers) of the code under test.
- */
-#if defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-void __tsan_ignore_thread_begin(void);
-void __tsan_ignore_thread_end(void);
-#define TSAN_IGNORE_BEGIN()	__tsan_ignore_thread_begin()
-#define TSAN_IGNORE_END()	__tsan_ignore_thread_end()
-#endif
-#endif
-#ifndef TSAN_IGNORE_BEGIN
-#define TSAN_IGNORE_BEGIN()	do { } while (0)
-#define TSAN_IGNORE_END()	do { } while (0)
-#endif
+/* NOTSAN, TSAN_IGNORE_*, checker_lock(): check/checker_lock.h */
 #define LEDGER_HIST	6
 #define STAMP_MAGIC	0x4c4544474552a5a5ULL	/* "LEDGER" */
 
@@ -165,27 +146,12 @@ static const char *op_name(unsigned int op)
 
 NOTSAN static void ledger_lock(sigset_t *old)
 {
-	sigset_t all;
-
-	if (L.serial) {
-		TSAN_IGNORE_BEGIN();
-		return;
-	}
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, old);
-	while (__atomic_exchange_n(&L.lock, 1, __ATOMIC_ACQUIRE))
-		while (__atomic_load_n(&L.lock, __ATOMIC_RELAXED))
-			__builtin_ia32_pause();
-	TSAN_IGNORE_BEGIN();
+	checker_lock(&L.lock, L.serial, old);
 }
 
 NOTSAN static void ledger_unlock(sigset_t *old)
 {
-	TSAN_IGNORE_END();
-	if (L.serial)
-		return;
-	__atomic_store_n(&L.lock, 0, __ATOMIC_RELEASE);
-	pthread_sigmask(SIG_SETMASK, old, NULL);
+	checker_unlock(&L.lock, L.serial, old);
 }
 
 /* ---- the table ------------------------------------------------------ */
