@@ -27,6 +27,7 @@
 #include <labyrinth/mm.h>
 #include <labyrinth/fault_sites.h>
 #include "check/report.h"
+#include "check/checkers.h"
 #include "check/ledger.h"
 #include "check/oracle.h"
 #include "faultinject/fault.h"
@@ -457,20 +458,13 @@ int interp_run(const struct program *p, const struct interp_config *cfg,
 		return res->setup_error = err, -1;
 	}
 
-	mm_listen_reset();
-	ledger_set_serial(true);
-	oracle_set_serial(true);
-	ledger_reset();
-	oracle_reset();
-	ledger_attach();
-	oracle_attach();
+	checkers_attach(true);
 	err = I.ops->init(&p->machine);
 	if (err) {
 		snprintf(res->error, sizeof(res->error), "allocator init: %d", err);
 		goto out_exit;
 	}
-	ledger_mm_ready();
-	oracle_mm_ready();
+	checkers_mm_ready();
 	if (I.ops->init_objects) {
 		err = I.ops->init_objects();
 		if (err) {

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <labyrinth/kernel.h>
 #include <labyrinth/mm.h>
+#include "check/checkers.h"
 #include "check/ledger.h"
 #include "check/oracle.h"
 #include "check/report.h"
@@ -204,13 +205,7 @@ int scn_run(const struct scn_input *in, const struct scn_config *cfg,
 	}
 
 	/* listeners first: the ledger must see the initial page-cache fill */
-	mm_listen_reset();
-	ledger_set_serial(true);	/* every CPU is a fiber of this thread */
-	oracle_set_serial(true);
-	ledger_reset();
-	oracle_reset();
-	ledger_attach();
-	oracle_attach();
+	checkers_attach(true);		/* every CPU is a fiber of this thread */
 	mc = s->mm;
 	mc.nr_cpus = run.nr_cpus;
 	mc.kswapd = in->kswapd != SCN_KSWAPD_OFF;
@@ -220,8 +215,7 @@ int scn_run(const struct scn_input *in, const struct scn_config *cfg,
 		mm_listen_reset();
 		return res->setup_error = err, -1;
 	}
-	ledger_mm_ready();
-	oracle_mm_ready();
+	checkers_mm_ready();
 
 	/*
 	 * The scenario's set-up (mempool_init()'s GFP_KERNEL fill, channels,
