@@ -31,6 +31,7 @@ static const char *const mut_names[MUT_NR] = {
 	[MUT_OP_DELETE]		= "op-delete",
 	[MUT_OP_SWAP]		= "op-swap",
 	[MUT_OP_COPY]		= "op-copy",
+	[MUT_OP_REPEAT]		= "op-repeat",
 	[MUT_OP_PARAM]		= "op-param",
 	[MUT_OP_BRACKET]	= "op-bracket",
 	[MUT_OP_PAIR]		= "op-pair",
@@ -597,6 +598,35 @@ static bool mut_op_copy(struct program *p, uint64_t *rng)
 	return true;
 }
 
+/*
+ * Repeat a run of 1..4 ops right after itself, as often as fits (2..8
+ * copies): "alloc s0; give s0 bhring" eight times fills a ring, an
+ * alloc repeated crosses a watermark. Byte mutations rarely build such
+ * loops, and the slot rewriting of legalization keeps each copy legal.
+ */
+static bool mut_op_repeat(struct program *p, uint64_t *rng)
+{
+	int ai = pick_actor(rng, p, 1, PROG_MAX_OPS - 1), k, n, times, at, i, j;
+	struct prog_op run[4];
+	struct prog_actor *a;
+
+	if (ai < 0)
+		return false;
+	a = &p->actors[ai];
+	k = below(rng, a->nr_ops);
+	n = 1 + below(rng, min(4, a->nr_ops - k));
+	times = 1 + below(rng, 7);
+	times = min(times, (PROG_MAX_OPS - a->nr_ops) / n);
+	if (times <= 0)
+		return false;
+	memcpy(run, &a->ops[k], n * sizeof(run[0]));
+	at = k + n;
+	for (j = 0; j < times; j++)
+		for (i = 0; i < n; i++)
+			insert_op(a, at++, &run[i]);
+	return true;
+}
+
 /* Re-choose one argument of one op (or the whole op when it has none). */
 static bool mut_op_param(struct program *p, uint64_t *rng)
 {
@@ -1147,10 +1177,11 @@ static bool mut_machine(struct program *p, uint64_t *rng)
  * apply (no actor to delete) returns false and another is drawn.
  */
 static const unsigned int mut_weight[MUT_NR] = {
-	[MUT_OP_INSERT]		= 14,
-	[MUT_OP_DELETE]		= 6,
+	[MUT_OP_INSERT]		= 13,
+	[MUT_OP_DELETE]		= 5,
 	[MUT_OP_SWAP]		= 4,
-	[MUT_OP_COPY]		= 4,
+	[MUT_OP_COPY]		= 3,
+	[MUT_OP_REPEAT]		= 3,
 	[MUT_OP_PARAM]		= 11,
 	[MUT_OP_BRACKET]	= 6,
 	[MUT_OP_PAIR]		= 7,
@@ -1173,6 +1204,7 @@ static bool (*const mut_fn[MUT_NR])(struct program *, uint64_t *) = {
 	[MUT_OP_DELETE]		= mut_op_delete,
 	[MUT_OP_SWAP]		= mut_op_swap,
 	[MUT_OP_COPY]		= mut_op_copy,
+	[MUT_OP_REPEAT]		= mut_op_repeat,
 	[MUT_OP_PARAM]		= mut_op_param,
 	[MUT_OP_BRACKET]	= mut_op_bracket,
 	[MUT_OP_PAIR]		= mut_op_pair,

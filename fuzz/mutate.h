@@ -33,6 +33,7 @@ enum mut_kind {
 	MUT_OP_DELETE,
 	MUT_OP_SWAP,		/* two ops of an actor change places */
 	MUT_OP_COPY,		/* a run of 1..4 ops copied, maybe to another actor */
+	MUT_OP_REPEAT,		/* a run of 1..4 ops repeated 2..8 times in place */
 	MUT_OP_PARAM,		/* one argument of one op re-chosen */
 	MUT_OP_BRACKET,		/* lock/unlock, irq_save/restore, ... around ops */
 	MUT_OP_PAIR,		/* give in one actor, take in another, same channel */

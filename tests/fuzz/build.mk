@@ -57,7 +57,7 @@ $(B)/tests/fuzz/smoke-libfuzzer: tests/fuzz/smoke-libfuzzer.sh tests/fuzz/lib.sh
 	@mkdir -p $(@D)
 	$(FUZZ_SUBST)
 $(B)/tests/fuzz/smoke-afl: tests/fuzz/smoke-afl.sh tests/fuzz/lib.sh \
-		$(B)/tests/fuzz/ops-bug-replay seeds-ops fuzz-engine-afl
+		$(B)/tests/fuzz/ops-bug-replay $(B)/fuzz/ops-mutator.so seeds-ops fuzz-engine-afl
 	@mkdir -p $(@D)
 	$(FUZZ_SUBST)
 TESTS += $(B)/tests/fuzz/replay-seeds $(B)/tests/fuzz/test-labyrinth \
