@@ -1,7 +1,7 @@
 # fuzz/: the program format, the interpreter, the fuzz targets.
 #
 # libprogram.a: program bytes/text/legalization (no allocator, no machine).
-PROG_SRCS := fuzz/program.c fuzz/text.c fuzz/legal.c fuzz/mutate.c
+PROG_SRCS := fuzz/program.c fuzz/text.c fuzz/legal.c fuzz/mutate.c fuzz/mutate_sched.c
 PROG_OBJS := $(PROG_SRCS:%.c=$(B)/%.o)
 $(B)/libprogram.a: $(PROG_OBJS)
 	@rm -f $@
@@ -39,8 +39,9 @@ $(B)/fuzz/%-afl: $(B)/fuzz/%.o $(FUZZ_LIBS)
 # plain compiler (CC may be afl-clang-fast), no sanitizer, no
 # instrumentation, and exports only the afl_custom_* entry points.
 MUTATOR_CC ?= clang
-MUTATOR_SRCS := fuzz/mutate_afl.c fuzz/mutate.c fuzz/program.c fuzz/legal.c
-$(B)/fuzz/ops-mutator.so: $(MUTATOR_SRCS) fuzz/mutate.h fuzz/program.h fuzz/program_int.h
+MUTATOR_SRCS := fuzz/mutate_afl.c fuzz/mutate.c fuzz/mutate_sched.c fuzz/program.c fuzz/legal.c
+$(B)/fuzz/ops-mutator.so: $(MUTATOR_SRCS) fuzz/mutate.h fuzz/mutate_sched.h fuzz/program.h \
+		fuzz/program_int.h
 	@mkdir -p $(@D)
 	$(MUTATOR_CC) $(CFLAGS_BASE) -fPIC -shared -fvisibility=hidden $(MUTATOR_SRCS) -o $@
 

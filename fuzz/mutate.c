@@ -56,15 +56,6 @@ const char *mut_kind_name(int kind)
 	return kind >= 0 && kind < MUT_NR ? mut_names[kind] : "none";
 }
 
-uint64_t mut_rand(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
 /* Uniform in [0, n); 0 when n is 0. */
 static unsigned int below(uint64_t *rng, unsigned int n)
 {
@@ -1046,108 +1037,32 @@ static bool mut_fault_edit(struct program *p, uint64_t *rng)
 	return true;
 }
 
-/* ---- schedule -------------------------------------------------------- */
+/* ---- schedule (fuzz/mutate_sched.c) ---------------------------------- */
 
-/*
- * The schedule is read as (skip, event) pairs (docs/sim.md), so edits
- * work on whole pairs: inserting or deleting one byte would shift the
- * meaning of every pair after it.
- */
-
-static uint8_t gen_skip(uint64_t *rng)
+static bool mut_sched(struct program *p, uint64_t *rng, enum sched_mut what)
 {
-	switch (below(rng, 10)) {
-	case 0: case 1: case 2: case 3:	return below(rng, 4);
-	case 4: case 5: case 6:		return 4 + below(rng, 12);
-	case 7: case 8:			return 16 + below(rng, 48);
-	default:			return below(rng, 256);
-	}
-}
-
-/* An event: kind in bits 0-1, index above (sim/choice.c); 0xff default. */
-static uint8_t gen_event(uint64_t *rng, const struct program *p)
-{
-	static const unsigned int w[4] = { 35, 35, 15, 15 };	/* switch irq preempt softirq */
-	int kind;
-
-	if (chance(rng, 4))
-		return 0xff;
-	kind = pick_weighted(rng, w, 4);
-	return kind | (uint8_t)(below(rng, kind == 0 ? p->machine.nr_cpus : 4) << 2);
+	return sched_mutate(p->sched, &p->sched_len, PROG_MAX_SCHED, p->machine.nr_cpus,
+			    what, rng);
 }
 
 static bool mut_sched_insert(struct program *p, uint64_t *rng)
 {
-	int at;
-
-	if (p->sched_len + 2 > PROG_MAX_SCHED)
-		return false;
-	at = 2 * below(rng, p->sched_len / 2 + 1);
-	memmove(&p->sched[at + 2], &p->sched[at], p->sched_len - at);
-	p->sched[at] = gen_skip(rng);
-	p->sched[at + 1] = gen_event(rng, p);
-	p->sched_len += 2;
-	return true;
+	return mut_sched(p, rng, SCHED_MUT_INSERT);
 }
 
 static bool mut_sched_delete(struct program *p, uint64_t *rng)
 {
-	int at, n;
-
-	if (p->sched_len < 2)
-		return false;
-	at = 2 * below(rng, p->sched_len / 2);
-	n = chance(rng, 80) ? 2 : 2 + 2 * (int)below(rng, 8);
-	n = min(n, p->sched_len - at);
-	memmove(&p->sched[at], &p->sched[at + n], p->sched_len - at - n);
-	p->sched_len -= n;
-	memset(&p->sched[p->sched_len], 0, n);
-	return true;
+	return mut_sched(p, rng, SCHED_MUT_DELETE);
 }
 
 static bool mut_sched_change(struct program *p, uint64_t *rng)
 {
-	int at;
-	uint8_t *b;
-
-	if (p->sched_len < 2)
-		return false;
-	at = 2 * below(rng, p->sched_len / 2);
-	b = &p->sched[at];
-	switch (below(rng, 4)) {
-	case 0:	/* move the event a few points earlier or later */
-		b[0] = (uint8_t)(b[0] + (chance(rng, 50) ? 1 : -1) * (1 + below(rng, 4)));
-		break;
-	case 1:
-		b[0] = gen_skip(rng);
-		break;
-	default:
-		b[1] = gen_event(rng, p);
-		break;
-	}
-	return true;
+	return mut_sched(p, rng, SCHED_MUT_CHANGE);
 }
 
-/* Copy a run of 1..8 pairs to another pair boundary (a repeated pattern). */
 static bool mut_sched_splice(struct program *p, uint64_t *rng)
 {
-	uint8_t run[16];
-	int from, n, at;
-
-	if (p->sched_len < 2)
-		return false;
-	from = 2 * below(rng, p->sched_len / 2);
-	n = 2 * (1 + below(rng, min(8, (p->sched_len - from) / 2)));
-	n = min(n, PROG_MAX_SCHED - p->sched_len);
-	n &= ~1;
-	if (!n)
-		return false;
-	memcpy(run, &p->sched[from], n);
-	at = 2 * below(rng, p->sched_len / 2 + 1);
-	memmove(&p->sched[at + n], &p->sched[at], p->sched_len - at);
-	memcpy(&p->sched[at], run, n);
-	p->sched_len += n;
-	return true;
+	return mut_sched(p, rng, SCHED_MUT_SPLICE);
 }
 
 /* ---- machine --------------------------------------------------------- */

@@ -14,7 +14,7 @@
  * two actors, an opener and its release around a run of ops.
  *
  * Deterministic: every choice comes from the caller's PRNG state
- * (splitmix64), seeded from the seed the engine passes in. No global
+ * (mut_rand(), splitmix64, fuzz/mutate_sched.h), seeded from the seed the engine passes in. No global
  * state, so the same input and seed give the same output.
  *
  * Output invariant: whatever goes in (any struct, legal or not), the
@@ -25,6 +25,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "fuzz/mutate_sched.h"
 #include "fuzz/program.h"
 
 /* What one mutation did; the numbers are only for tests and describe(). */
@@ -53,9 +54,6 @@ enum mut_kind {
 };
 
 const char *mut_kind_name(int kind);
-
-/* splitmix64: the mutator's only source of randomness. */
-uint64_t mut_rand(uint64_t *state);
 
 /*
  * One structural mutation of p, legalized. Tries up to a few times until

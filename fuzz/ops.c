@@ -29,9 +29,6 @@
 #include "fuzz/interp.h"
 #include "fuzz/mutate.h"
 
-/* Share of custom-mutator calls handed to libFuzzer's byte mutations. */
-#define OPS_BYTE_MUTATION_PCT	30
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size,
 			       unsigned int seed);
@@ -56,24 +53,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	return 0;
 }
 
-/* Byte-mutation share in percent, read once from the environment. */
-static unsigned int byte_share(void)
-{
-	static int pct = -1;
-
-	if (pct < 0) {
-		const char *m = getenv("LABYRINTH_MUTATOR");
-		const char *b = getenv("LABYRINTH_MUTATOR_BYTES");
-
-		pct = OPS_BYTE_MUTATION_PCT;
-		if (b && *b)
-			pct = atoi(b) < 0 ? 0 : atoi(b) > 100 ? 100 : atoi(b);
-		if (m && !strcmp(m, "bytes"))
-			pct = 100;
-	}
-	return pct;
-}
-
 static size_t byte_mutate(uint8_t *data, size_t size, size_t max_size)
 {
 	return LLVMFuzzerMutate ? LLVMFuzzerMutate(data, size, max_size) : 0;
@@ -85,7 +64,7 @@ size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size,
 	uint64_t rng = seed;
 	size_t n;
 
-	if (mut_rand(&rng) % 100 < byte_share() && LLVMFuzzerMutate)
+	if (mut_rand(&rng) % 100 < mut_byte_share() && LLVMFuzzerMutate)
 		return byte_mutate(data, size, max_size);
 	n = program_mutate_bytes(data, size, data, max_size, 1, &rng, NULL);
 	return n ? n : byte_mutate(data, size, max_size);
@@ -98,7 +77,7 @@ size_t LLVMFuzzerCustomCrossOver(const uint8_t *d1, size_t s1, const uint8_t *d2
 	uint64_t rng = seed;
 	size_t n;
 
-	if (mut_rand(&rng) % 100 < byte_share() && LLVMFuzzerMutate) {
+	if (mut_rand(&rng) % 100 < mut_byte_share() && LLVMFuzzerMutate) {
 		/* libFuzzer's own crossover is one of LLVMFuzzerMutate's */
 		n = s1 < max_out ? s1 : max_out;
 		memcpy(out, d1, n);
