@@ -166,6 +166,8 @@ for t in $NIGHTLY_TARGETS; do
 	tsan_goals+=("$(tool_of "$t" "$HB_tsan")")
 	lft_goals+=("$LF_tsan/fuzz/$t-libfuzzer")
 	afl_goals+=("$AF_asan/fuzz/$t-afl")
+	# the structure-aware AFL++ mutator (fuzz/mutate_afl.c): host build
+	[ "$t" = ops ] && has_engine afl && host_goals+=("$HB_asan/fuzz/$t-mutator.so")
 	cov_goals+=("$(tool_of "$t" "$CV")")
 done
 build host mk BUILD="$NB" SAN=asan "${host_goals[@]}"
@@ -379,6 +381,9 @@ run_afl() {
 		export AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
 			AFL_SKIP_CRASHES=1 AFL_NO_AFFINITY=1 AFL_QUIET=1
 		export ASAN_OPTIONS=$FUZZ_ASAN
+		# custom mutations beside AFL++'s own (no AFL_CUSTOM_MUTATOR_ONLY)
+		[ -f "$HB_asan/fuzz/$t-mutator.so" ] &&
+			export AFL_CUSTOM_MUTATOR_LIBRARY=$(realpath "$HB_asan/fuzz/$t-mutator.so")
 		pids=()
 		trap 'kill -TERM "${pids[@]}" 2>/dev/null; wait; exit 143' TERM INT
 		# no @@: the libFuzzer-style harness reads shared memory (TOOLCHAIN.md)

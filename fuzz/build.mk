@@ -1,7 +1,7 @@
 # fuzz/: the program format, the interpreter, the fuzz targets.
 #
 # libprogram.a: program bytes/text/legalization (no allocator, no machine).
-PROG_SRCS := fuzz/program.c fuzz/text.c fuzz/legal.c
+PROG_SRCS := fuzz/program.c fuzz/text.c fuzz/legal.c fuzz/mutate.c fuzz/mutate_sched.c
 PROG_OBJS := $(PROG_SRCS:%.c=$(B)/%.o)
 $(B)/libprogram.a: $(PROG_OBJS)
 	@rm -f $@
@@ -33,6 +33,17 @@ $(B)/fuzz/%-libfuzzer: $(B)/fuzz/%.o $(FUZZ_LIBS)
 $(B)/fuzz/%-afl: $(B)/fuzz/%.o $(FUZZ_LIBS)
 	$(CC) $(LDFLAGS) -fsanitize=fuzzer $(B)/fuzz/$*.o $(FUZZ_LINK) -o $@ $(LDLIBS)
 .PRECIOUS: $(B)/fuzz/%.o
+
+# The structure-aware mutator as an AFL++ custom mutator library
+# (fuzz/mutate_afl.c). It runs inside afl-fuzz, so it is built with a
+# plain compiler (CC may be afl-clang-fast), no sanitizer, no
+# instrumentation, and exports only the afl_custom_* entry points.
+MUTATOR_CC ?= clang
+MUTATOR_SRCS := fuzz/mutate_afl.c fuzz/mutate.c fuzz/mutate_sched.c fuzz/program.c fuzz/legal.c
+$(B)/fuzz/ops-mutator.so: $(MUTATOR_SRCS) fuzz/mutate.h fuzz/mutate_sched.h fuzz/program.h \
+		fuzz/program_int.h
+	@mkdir -p $(@D)
+	$(MUTATOR_CC) $(CFLAGS_BASE) -fPIC -shared -fvisibility=hidden $(MUTATOR_SRCS) -o $@
 
 BINS += $(FUZZ_TARGETS:%=$(B)/fuzz/%-replay)
 

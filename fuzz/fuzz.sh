@@ -9,6 +9,7 @@
 #
 # Variables: TARGET=ops ENGINE=libfuzzer|afl SAN=asan|tsan|none
 #            DEBUG=0|1 JOBS=N FUZZ_TIME=SECONDS BUILD=build MAKE=make
+#            FUZZ_AFL_MUTATOR=0 (AFL++ without the structure-aware mutator)
 set -uo pipefail
 
 TARGET=${TARGET:-ops}
@@ -65,6 +66,15 @@ afl)
 	command -v afl-fuzz >/dev/null || die "afl-fuzz not found: apt-get install afl++ (make deps)"
 	AFL_QUIET=1 $MAKE --no-print-directory -s BUILD="$EB" CC=afl-clang-fast \
 		SAN="$SAN" DEBUG="$DEBUG" "$BIN" >/dev/null || die "build of $BIN failed"
+	# the structure-aware mutator (fuzz/mutate_afl.c), beside AFL++'s own
+	# stages; libFuzzer has it linked into the target already
+	MUT=
+	if [ "$TARGET" = ops ] && [ "${FUZZ_AFL_MUTATOR:-1}" != 0 ]; then
+		MUT=$HOST/fuzz/$TARGET-mutator.so
+		$MAKE --no-print-directory -s SAN="$SAN" DEBUG="$DEBUG" "$MUT" >/dev/null ||
+			die "build of $MUT failed"
+		export AFL_CUSTOM_MUTATOR_LIBRARY=$(realpath "$MUT")
+	fi
 	;;
 esac
 
@@ -142,7 +152,7 @@ afl)
 		pids+=($!)
 	done
 	trap 'kill "${pids[@]}" 2>/dev/null; rm -f "$before"' EXIT INT TERM
-	echo "== fuzzing (AFL++ $([ "$JOBS" -gt 1 ] && echo "x$JOBS"); a status line when afl-fuzz updates its stats, logs in $WORK)"
+	echo "== fuzzing (AFL++ $([ "$JOBS" -gt 1 ] && echo "x$JOBS ")${MUT:+with $(basename "$MUT")}; a status line when afl-fuzz updates its stats, logs in $WORK)"
 	last=
 	while :; do
 		alive=0

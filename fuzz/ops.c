@@ -9,13 +9,34 @@
  * One source, three links (fuzz/build.mk): libFuzzer, AFL++ (its
  * libFuzzer-compatible driver, persistent shared-memory mode) and a
  * plain replay main() (fuzz/replay_main.c).
+ *
+ * libFuzzer also gets the structure-aware mutator (fuzz/mutate.h)
+ * through LLVMFuzzerCustomMutator and LLVMFuzzerCustomCrossOver.
+ * libFuzzer then calls only those, so a share of the calls goes back to
+ * its own byte mutations (LLVMFuzzerMutate: bit flips, dictionary
+ * words, libFuzzer's crossover), which suit the schedule and the single
+ * argument bytes well (docs/decisions.md). AFL++ ignores these hooks;
+ * it loads the same mutator as a library (fuzz/mutate_afl.c).
+ *
+ * LABYRINTH_MUTATOR=bytes turns the struct mutations off (every call
+ * is libFuzzer's own), for measuring the mutator against the engine
+ * alone; LABYRINTH_MUTATOR_BYTES=P (0..100) sets the byte share.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include "fuzz/interp.h"
+#include "fuzz/mutate.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size,
+			       unsigned int seed);
+size_t LLVMFuzzerCustomCrossOver(const uint8_t *d1, size_t s1, const uint8_t *d2,
+				 size_t s2, uint8_t *out, size_t max_out,
+				 unsigned int seed);
+/* libFuzzer's; weak so the replay and AFL++ links need not have it */
+size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size) __attribute__((weak));
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -30,4 +51,37 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (interp_run(&p, &cfg, &res))
 		abort();	/* a legal program must always set up */
 	return 0;
+}
+
+static size_t byte_mutate(uint8_t *data, size_t size, size_t max_size)
+{
+	return LLVMFuzzerMutate ? LLVMFuzzerMutate(data, size, max_size) : 0;
+}
+
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size,
+			       unsigned int seed)
+{
+	uint64_t rng = seed;
+	size_t n;
+
+	if (mut_rand(&rng) % 100 < mut_byte_share() && LLVMFuzzerMutate)
+		return byte_mutate(data, size, max_size);
+	n = program_mutate_bytes(data, size, data, max_size, 1, &rng, NULL);
+	return n ? n : byte_mutate(data, size, max_size);
+}
+
+size_t LLVMFuzzerCustomCrossOver(const uint8_t *d1, size_t s1, const uint8_t *d2,
+				 size_t s2, uint8_t *out, size_t max_out,
+				 unsigned int seed)
+{
+	uint64_t rng = seed;
+	size_t n;
+
+	if (mut_rand(&rng) % 100 < mut_byte_share() && LLVMFuzzerMutate) {
+		/* libFuzzer's own crossover is one of LLVMFuzzerMutate's */
+		n = s1 < max_out ? s1 : max_out;
+		memcpy(out, d1, n);
+		return byte_mutate(out, n, max_out);
+	}
+	return program_crossover_bytes(d1, s1, d2, s2, out, max_out, &rng);
 }

@@ -9,12 +9,19 @@
  * Bytes -> struct scn_input (total decoding: parameters, fault plan,
  * schedule) -> one run with every detector on. A report aborts
  * (REPORT_ABORT) after the kernel-style text and its `signature:` line.
+ *
+ * libFuzzer also gets the scenario mutator (fuzz/scn_mutate.h) through
+ * LLVMFuzzerCustomMutator and LLVMFuzzerCustomCrossOver, with a share of
+ * the calls left to its own byte mutations, as the ops target does
+ * (fuzz/ops.c, mut_byte_share()). AFL++ ignores the hooks.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "fuzz/scenario.h"
+#include "fuzz/scn_mutate.h"
 
 #ifndef SCN_NAME
 #error "build with -DSCN_NAME=<scenario name>"
@@ -25,6 +32,13 @@
 extern const struct scenario SCN__SYM(SCN_NAME);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size,
+			       unsigned int seed);
+size_t LLVMFuzzerCustomCrossOver(const uint8_t *d1, size_t s1, const uint8_t *d2,
+				 size_t s2, uint8_t *out, size_t max_out,
+				 unsigned int seed);
+/* libFuzzer's; weak so the AFL++ link need not have it */
+size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size) __attribute__((weak));
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -42,4 +56,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	}
 	return 0;
+}
+
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size,
+			       unsigned int seed)
+{
+	uint64_t rng = seed;
+	size_t n;
+
+	if (LLVMFuzzerMutate && mut_rand(&rng) % 100 < mut_byte_share())
+		return LLVMFuzzerMutate(data, size, max_size);
+	n = scn_mutate_bytes(&SCN__SYM(SCN_NAME), data, size, data, max_size, &rng);
+	if (!n && LLVMFuzzerMutate)
+		return LLVMFuzzerMutate(data, size, max_size);
+	return n;
+}
+
+size_t LLVMFuzzerCustomCrossOver(const uint8_t *d1, size_t s1, const uint8_t *d2,
+				 size_t s2, uint8_t *out, size_t max_out,
+				 unsigned int seed)
+{
+	uint64_t rng = seed;
+	size_t n;
+
+	if (LLVMFuzzerMutate && mut_rand(&rng) % 100 < mut_byte_share()) {
+		/* libFuzzer's own crossover is one of LLVMFuzzerMutate's */
+		n = s1 < max_out ? s1 : max_out;
+		memcpy(out, d1, n);
+		return LLVMFuzzerMutate(out, n, max_out);
+	}
+	return scn_crossover_bytes(&SCN__SYM(SCN_NAME), d1, s1, d2, s2, out, max_out, &rng);
 }

@@ -4,6 +4,12 @@ $(B)/tests/fuzz/test_program: $(B)/tests/fuzz/test_program.o $(B)/libprogram.a
 	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS)
 TESTS += $(B)/tests/fuzz/test_program
 
+# The structure-aware mutator, and its AFL++ library loaded with dlopen.
+$(B)/tests/fuzz/test_mutate.o: CFLAGS += -DMUTATOR_SO='"$(B)/fuzz/ops-mutator.so"'
+$(B)/tests/fuzz/test_mutate: $(B)/tests/fuzz/test_mutate.o $(B)/libprogram.a $(B)/fuzz/ops-mutator.so
+	$(CC) $(LDFLAGS) $(B)/tests/fuzz/test_mutate.o $(B)/libprogram.a -o $@ -lcmocka -ldl $(LDLIBS)
+TESTS += $(B)/tests/fuzz/test_mutate
+
 # Test-only builds with the planted bug (tests/fuzz/test_bug.c).
 $(B)/tests/fuzz/labyrinth-bug: $(B)/tools/labyrinth.o $(B)/tests/fuzz/test_bug.o $(FUZZ_LIBS)
 	$(CC) $(LDFLAGS) $(B)/tools/labyrinth.o $(B)/tests/fuzz/test_bug.o $(FUZZ_LINK) -o $@ $(LDLIBS)
@@ -51,7 +57,7 @@ $(B)/tests/fuzz/smoke-libfuzzer: tests/fuzz/smoke-libfuzzer.sh tests/fuzz/lib.sh
 	@mkdir -p $(@D)
 	$(FUZZ_SUBST)
 $(B)/tests/fuzz/smoke-afl: tests/fuzz/smoke-afl.sh tests/fuzz/lib.sh \
-		$(B)/tests/fuzz/ops-bug-replay seeds-ops fuzz-engine-afl
+		$(B)/tests/fuzz/ops-bug-replay $(B)/fuzz/ops-mutator.so seeds-ops fuzz-engine-afl
 	@mkdir -p $(@D)
 	$(FUZZ_SUBST)
 TESTS += $(B)/tests/fuzz/replay-seeds $(B)/tests/fuzz/test-labyrinth \

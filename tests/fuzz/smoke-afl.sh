@@ -30,6 +30,20 @@ for t in @TARGETS@; do
 	[ -f "$st" ] || tail -n 20 "$T/log-$t"
 done
 
+# the structure-aware mutator library beside AFL++'s own stages: it
+# loads, its outputs reach the queue (named by afl_custom_describe),
+# no crash on the clean build
+mkdir -p "$T/in-mut"
+cp "$B/corpus/ops/"*.bin "$T/in-mut/"
+AFL_CUSTOM_MUTATOR_LIBRARY=$(realpath "$B/fuzz/ops-mutator.so") afl-fuzz -i "$T/in-mut" \
+	-o "$T/out-mut" -V 5 -t 10000 -x fuzz/ops.dict -- "$AF/fuzz/ops-afl" > "$T/log-mut" 2>&1
+st=$T/out-mut/default/fuzzer_stats
+cr=$(awk -F' *: *' '$1=="saved_crashes"{print $2}' "$st" 2>/dev/null)
+nq=$(ls "$T/out-mut/default/queue" 2>/dev/null | grep -c ',lab-')
+check "ops: afl-fuzz loads the custom mutator" grep -q 'Loading custom mutator library' "$T/log-mut"
+check "ops: its mutations reach the queue ($nq entries)" [ "$nq" -gt 0 ]
+check "ops: no crash with the custom mutator (${cr:-?})" [ "${cr:-1}" = 0 ]
+
 mkdir -p "$T/inb"
 cp "$B/corpus/ops/"*.bin "$T/inb/"
 "$B/tools/labyrinth" asm tests/fuzz/planted.lab -o "$T/inb/planted.bin"

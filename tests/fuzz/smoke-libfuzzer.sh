@@ -24,6 +24,19 @@ for t in @TARGETS@; do
 	[ $rc = 0 ] || grep -E 'signature:|ERROR' "$T/log-$t" | head -n 5
 done
 
+# the structure-aware mutator (fuzz/mutate.h) is what libFuzzer runs on
+# ops: 2,000 executions from the seeds, clean, and new inputs made by it
+mkdir -p "$T/cm" "$T/am"
+cp "$B/corpus/ops/"*.bin "$T/cm/"
+"$LF/fuzz/ops-libfuzzer" -runs=2000 -seed=3 -timeout=10 -max_len=1600 -dict=fuzz/ops.dict \
+	-artifact_prefix="$T/am/" -print_final_stats=1 "$T/cm" > "$T/log-mut" 2>&1
+rc=$?
+check "ops: 2000 runs with the custom mutator, no finding (exit $rc)" [ $rc = 0 ]
+check "ops: libFuzzer uses LLVMFuzzerCustomMutator" grep -q 'found LLVMFuzzerCustomMutator' "$T/log-mut"
+nc=$(grep -cE 'NEW .*MS: .*Custom(CrossOver)?-' "$T/log-mut")
+check "ops: struct mutations and crossovers add inputs ($nc new)" [ "$nc" -gt 5 ]
+[ $rc = 0 ] || grep -E 'signature:|ERROR' "$T/log-mut" | head -n 5
+
 # the planted bug: seeds plus the planted program, which is clean until
 # a mutated schedule fires irq0 inside task0
 mkdir -p "$T/cb" "$T/ab"

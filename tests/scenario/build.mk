@@ -9,6 +9,12 @@ $(B)/tests/scenario/test_scenario: $(B)/tests/scenario/test_scenario.o \
 	$(SCN_TEST_LINK)
 TESTS += $(B)/tests/scenario/test_scenario
 
+# The scenario mutator (fuzz/scn_mutate.c) over every registered scenario.
+$(B)/tests/scenario/test_scn_mutate: $(B)/tests/scenario/test_scn_mutate.o \
+		$(B)/libscenarios.a $(SCN_DEPS)
+	$(SCN_TEST_LINK)
+TESTS += $(B)/tests/scenario/test_scn_mutate
+
 # The bug twins: the scenario sources with a bug switch, test-only.
 $(B)/tests/scenario/scn_nic-bug.o: fuzz/scn_nic.c
 	@mkdir -p $(@D)

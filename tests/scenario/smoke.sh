@@ -4,7 +4,7 @@
 #   - the tool replays its assembled seeds clean, twice, to the same
 #     traces (what `make test` must see of every seed);
 #   - the libFuzzer target runs the seeds plus a few hundred mutations
-#     with no crash (exit 0, no artifact);
+#     with no crash (exit 0, no artifact), with the scenario mutator;
 #   - so does the AFL++ target, when afl-fuzz is installed (afl-fuzz
 #     exits 0 even after a crash: fuzzer_stats decides);
 # and the scenario of docs/scenarios.md is the one tests/ builds.
@@ -59,6 +59,10 @@ for n in "$@"; do
 	else
 		ko "$n: libFuzzer smoke run"; tail -n 40 "$tmp/$n.fuzz"
 	fi
+	# the scenario mutator (fuzz/scn_mutate.h) is what libFuzzer runs
+	grep -q 'found LLVMFuzzerCustomMutator' "$tmp/$n.fuzz" &&
+		ok "$n: libFuzzer uses the scenario mutator" ||
+		ko "$n: libFuzzer does not use LLVMFuzzerCustomMutator"
 	# AFL++, when it is installed and its targets were built
 	if [ -x "$B/fuzz/$n-afl" ] && command -v afl-fuzz >/dev/null; then
 		out=$tmp/$n/afl
