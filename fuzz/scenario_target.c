@@ -9,6 +9,8 @@
  * Bytes -> struct scn_input (total decoding: parameters, fault plan,
  * schedule) -> one run with every detector on. A report aborts
  * (REPORT_ABORT) after the kernel-style text and its `signature:` line.
+ * LABYRINTH_ALLOC=name runs it on that allocator of fuzz/allocs.def
+ * (default: labyrinth's own); an unknown name exits 2 at start.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -24,12 +26,24 @@
 
 extern const struct scenario SCN__SYM(SCN_NAME);
 
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const struct lab_alloc_ops *alloc_ops;
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	alloc_ops = lab_alloc_select("scenario target", NULL);
+	if (!alloc_ops)
+		exit(2);
+	return 0;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct scn_input in;
 	struct scn_config cfg = {
+		.ops = alloc_ops,
 		.mode = REPORT_ABORT,
 		.verbose = getenv("LABYRINTH_VERBOSE") != NULL,
 	};

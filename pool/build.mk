@@ -18,28 +18,12 @@ $(B)/pool-bug/%/libpool.a: $(B)/pool-bug/%/pool/genpool.o
 	ar rcs $@ $^
 .PRECIOUS: $(B)/pool-bug/%/pool/genpool.o
 
-# Build-time selection (fuzz/alloc_pool.c, LAB_ALLOC_POOL_DEFAULT): the
-# labyrinth command and the ops fuzz target, unchanged, linked with the
-# adapter as their default allocator.
-#   $(B)/pool/labyrinth          run, show, explore, minimize, triage, sweep on the pool
-#   $(B)/pool/ops-replay         the ops target's replay binary on the pool
-#   $(B)/pool/ops-libfuzzer      the ops target for libFuzzer (in the engine tree)
-#   $(B)/pool-bug/NAME/labyrinth the command on the pool built with a zoo bug
-$(B)/pool/alloc_pool-default.o: fuzz/alloc_pool.c
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -DLAB_ALLOC_POOL_DEFAULT -MMD -MP -c $< -o $@
-POOL_DEFAULT_LINK = $(CC) $(LDFLAGS) -Wl,--wrap=interp_run $(filter %.o,$^) \
-	-Wl,--start-group $(filter %.a,$^) -Wl,--end-group -o $@ $(LDLIBS)
-$(B)/pool/labyrinth: $(B)/tools/labyrinth.o $(B)/pool/alloc_pool-default.o \
-		$(B)/libpool.a $(FUZZ_LIBS)
-	$(POOL_DEFAULT_LINK)
-$(B)/pool/ops-replay: $(B)/fuzz/ops.o $(B)/fuzz/replay_main.o $(B)/pool/alloc_pool-default.o \
-		$(B)/libpool.a $(FUZZ_LIBS)
-	$(POOL_DEFAULT_LINK)
-$(B)/pool/ops-libfuzzer: $(B)/fuzz/ops.o $(B)/pool/alloc_pool-default.o \
-		$(B)/libpool.a $(FUZZ_LIBS)
-	$(POOL_DEFAULT_LINK) -fsanitize=fuzzer
-$(B)/pool-bug/%/labyrinth: $(B)/tools/labyrinth.o $(B)/pool/alloc_pool-default.o \
-		$(B)/pool-bug/%/libpool.a $(FUZZ_LIBS)
-	$(POOL_DEFAULT_LINK)
-BINS += $(B)/pool/labyrinth $(B)/pool/ops-replay
+# The pool is chosen at run time, by name (fuzz/allocs.def: the line
+# ALLOC(pool, pool) puts fuzz/alloc_pool.c and $(B)/libpool.a into every
+# tool and fuzz target): `labyrinth run --alloc pool`, LABYRINTH_ALLOC=pool.
+# With a zoo bug, the command links the bug's object before the clean
+# library (an archive member is pulled only for a symbol nothing else
+# defines):
+#   $(B)/pool-bug/NAME/labyrinth  the command; --alloc pool runs the buggy pool
+$(B)/pool-bug/%/labyrinth: $(B)/tools/labyrinth.o $(B)/pool-bug/%/pool/genpool.o $(FUZZ_LIBS)
+	$(CC) $(LDFLAGS) $(filter %.o,$^) $(FUZZ_LINK) -o $@ $(LDLIBS)

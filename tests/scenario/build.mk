@@ -9,6 +9,16 @@ $(B)/tests/scenario/test_scenario: $(B)/tests/scenario/test_scenario.o \
 	$(SCN_TEST_LINK)
 TESTS += $(B)/tests/scenario/test_scenario
 
+# The same clean-run checks with every run on the pool, through its
+# adapter (fuzz/alloc_pool.c): seeds, random inputs, schedules, sweeps.
+$(B)/tests/scenario/test_scenario_pool.o: tests/scenario/test_scenario.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -DSCN_TEST_POOL -MMD -MP -c $< -o $@
+$(B)/tests/scenario/test_scenario_pool: $(B)/tests/scenario/test_scenario_pool.o \
+		$(B)/libscenarios.a $(SCN_DEPS)
+	$(SCN_TEST_LINK)
+TESTS += $(B)/tests/scenario/test_scenario_pool
+
 # The bug twins: the scenario sources with a bug switch, test-only.
 $(B)/tests/scenario/scn_nic-bug.o: fuzz/scn_nic.c
 	@mkdir -p $(@D)
