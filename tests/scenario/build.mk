@@ -55,6 +55,15 @@ $(B)/tests/scenario/test_scenario_quick: $(B)/tests/scenario/test_scenario_quick
 		$(B)/libscenarios.a $(SCN_DEPS)
 	$(SCN_TEST_LINK)
 TSAN_TESTS += $(B)/tests/scenario/test_scenario_quick
+# ... and on the pool: its lock-free bitmap, rings and mempools between
+# the simulated CPUs' fibers.
+$(B)/tests/scenario/test_scenario_pool_quick.o: tests/scenario/test_scenario.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -DSCN_TEST_QUICK -DSCN_TEST_POOL -MMD -MP -c $< -o $@
+$(B)/tests/scenario/test_scenario_pool_quick: $(B)/tests/scenario/test_scenario_pool_quick.o \
+		$(B)/libscenarios.a $(SCN_DEPS)
+	$(SCN_TEST_LINK)
+TSAN_TESTS += $(B)/tests/scenario/test_scenario_pool_quick
 
 $(B)/tests/scenario/scn_block-bug_sleep.o: fuzz/scn_block.c
 	@mkdir -p $(@D)
