@@ -245,8 +245,8 @@ int main(int argc, char **argv)
 	bool verbose = false;
 	int i, n, rc = 0, r;
 
-	/* --alloc NAME / --alloc=NAME, anywhere after the command */
-	for (i = n = 2; i < argc; i++) {
+	/* --alloc NAME / --alloc=NAME, before or after the command */
+	for (i = n = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--alloc")) {
 			if (i + 1 >= argc)
 				return usage(argv[0]);
@@ -257,10 +257,8 @@ int main(int argc, char **argv)
 			argv[n++] = argv[i];
 		}
 	}
-	if (argc > 2) {
-		argc = n;
-		argv[n] = NULL;
-	}
+	argc = n;
+	argv[n] = NULL;
 	alloc_ops = lab_alloc_select(argv[0], alloc);
 	if (!alloc_ops)
 		return 2;

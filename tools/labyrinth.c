@@ -10,7 +10,7 @@
  *	labyrinth triage DIR...
  *	labyrinth sweep FILE [--persistent]
  *
- * --alloc NAME, anywhere after the command (or LABYRINTH_ALLOC=NAME),
+ * --alloc NAME, before or after the command (or LABYRINTH_ALLOC=NAME),
  * runs the programs on that adapter of fuzz/allocs.def instead of
  * labyrinth's own allocator; an unknown name is a usage error (exit 2)
  * that lists the known ones.
@@ -606,8 +606,8 @@ int main(int argc, char **argv)
 	size_t i;
 	int k, n;
 
-	/* --alloc NAME / --alloc=NAME: taken out before the command parses */
-	for (k = n = 2; k < argc; k++) {
+	/* --alloc NAME / --alloc=NAME, before or after the command: taken out first */
+	for (k = n = 1; k < argc; k++) {
 		if (!strcmp(argv[k], "--alloc")) {
 			if (k + 1 >= argc)
 				return usage("--alloc NAME");
@@ -618,10 +618,8 @@ int main(int argc, char **argv)
 			argv[n++] = argv[k];
 		}
 	}
-	if (argc > 2) {
-		argc = n;
-		argv[n] = NULL;
-	}
+	argc = n;
+	argv[n] = NULL;
 	alloc_ops = lab_alloc_select("labyrinth", alloc);
 	if (!alloc_ops)
 		return EXIT_USAGE;
