@@ -72,6 +72,7 @@ help:
 	@echo "  SAN=asan|tsan|none sanitizers (default asan = ASan+UBSan)"
 	@echo "  DEBUG=1|0          invariant checks after every operation (default 1)"
 	@echo "  CC=clang           compiler"
+	@echo "  ALLOC=name         make fuzz / make repro on that allocator (fuzz/allocs.def; default labyrinth)"
 
 # Packages a fresh Debian bookworm machine lacks. `make deps` installs
 # them as root; other targets run the cheap check first.
@@ -103,9 +104,10 @@ list-tsan-tests:
 	@echo $(TSAN_TESTS)
 
 # The fuzzing job (fuzz/fuzz.sh; variables TARGET ENGINE SAN DEBUG JOBS
-# FUZZ_TIME, docs/programs.md). `make repro CRASH=FILE` replays a finding.
+# FUZZ_TIME, docs/programs.md; ALLOC=name runs the targets on that
+# adapter of fuzz/allocs.def). `make repro CRASH=FILE` replays a finding.
 fuzz: deps-check
-	@TARGET=$(TARGET) ENGINE=$(ENGINE) SAN=$(SAN) DEBUG=$(FUZZ_DEBUG) JOBS=$(JOBS) \
+	@$(if $(ALLOC),LABYRINTH_ALLOC=$(ALLOC)) TARGET=$(TARGET) ENGINE=$(ENGINE) SAN=$(SAN) DEBUG=$(FUZZ_DEBUG) JOBS=$(JOBS) \
 		FUZZ_TIME=$(FUZZ_TIME) BUILD=$(BUILD) MAKE="$(MAKE)" fuzz/fuzz.sh
 
 # The unattended campaign: every target, every engine, triage, coverage

@@ -30,7 +30,9 @@ mk() {
 		DEB_PACKAGES= "$@"
 }
 B=$(mk nightly-print-B)
-LIBS="$B/libinterp.a $B/libprogram.a $B/libscenario.a $B/libfault.a $B/liballoc.a $B/libsim.a $B/libcheck.a"
+# the allocators of fuzz/allocs.def (ALLOC(name, dir): $B/lib<dir>.a) beside the reference
+ALLOC_LIBS=$(sed -n "s|^ALLOC([a-z0-9_]*, *\([a-z0-9_]*\)).*|$B/lib\1.a|p" fuzz/allocs.def | tr '\n' ' ')
+LIBS="$B/libinterp.a $B/libprogram.a $B/libscenario.a $ALLOC_LIBS$B/libfault.a $B/liballoc.a $B/libsim.a $B/libcheck.a"
 goals="$LIBS $B/tools/labyrinth $B/fuzz/ops.o"
 for t in $TARGETS; do
 	[ "$t" = ops ] || goals="$goals $B/fuzz/scn_$t.o $B/fuzz/scn-$t"

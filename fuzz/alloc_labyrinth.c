@@ -1,15 +1,20 @@
 // SPDX-License-Identifier: MIT
 /*
- * alloc_labyrinth.c: the interpreter's adapter for labyrinth's own
- * allocator (include/labyrinth/mm.h), its transfer channels
- * (include/labyrinth/channel.h) and reserve exhaustion (faultinject/).
- * Another allocator gets its own file of this shape.
+ * alloc_labyrinth.c: the adapter for labyrinth's own allocator
+ * (include/labyrinth/mm.h), its transfer channels
+ * (include/labyrinth/channel.h), its mempools and reserve exhaustion
+ * (faultinject/) -- the reference, and the default of every tool.
+ * Another allocator gets its own file of this shape (docs/adapters.md).
  *
- * Channel kinds follow docs/programs.md: ring is CHAN_LOCKED (irqsave),
- * bhring CHAN_LOCKED_BH, spsc0/spsc1 CHAN_SPSC. Pool i holds order-i
- * pages, MEMPOOL_NR reserved elements each.
+ * Programs' channel kinds follow docs/programs.md: ring is CHAN_LOCKED
+ * (irqsave), bhring CHAN_LOCKED_BH, spsc0/spsc1 CHAN_SPSC. Their pool i
+ * holds order-i pages, MEMPOOL_NR reserved elements each. Scenarios
+ * make their own channels and mempools by id (chan_init, pool_init):
+ * the same channel.c and mempool.c, so a scenario on this adapter runs
+ * exactly the code it ran when it called mm.h directly.
  */
 #include <errno.h>
+#include <string.h>
 #include <labyrinth/kernel.h>
 #include <labyrinth/mm.h>
 #include <labyrinth/channel.h>
@@ -21,12 +26,26 @@
 #define CHAN_SIZE	8	/* small: a full ring is a path worth reaching */
 #define MEMPOOL_NR	2
 
-/* Per-run state; reset by lab_init(). */
+/*
+ * Per-run state; reset by lab_init() and lab_init_config(). Invariant:
+ * chan_up[i] <=> chan[i] was initialised in this run; pool_up[i] <=>
+ * pool[i] holds a reserve mempool_exit() must give back; prog <=>
+ * init_objects() made the programs' channels 0..PROG_NR_CHANS-1.
+ */
 static struct {
-	struct channel chan[PROG_NR_CHANS];
-	mempool_t pool[PROG_NR_POOLS];
-	int nr_pools;
+	bool prog;
+	struct channel chan[LAB_MAX_CHANS];
+	bool chan_up[LAB_MAX_CHANS];
+	mempool_t pool[LAB_MAX_POOLS];
+	bool pool_up[LAB_MAX_POOLS];
 } L;
+
+static void lab_reset(void)
+{
+	memset(L.chan_up, 0, sizeof(L.chan_up));
+	memset(L.pool_up, 0, sizeof(L.pool_up));
+	L.prog = false;
+}
 
 static int lab_init(const struct prog_machine *m)
 {
@@ -41,8 +60,39 @@ static int lab_init(const struct prog_machine *m)
 		.kswapd = m->kswapd,
 	};
 
-	L.nr_pools = 0;
+	lab_reset();
 	return mm_init(&cfg);
+}
+
+static int lab_init_config(const struct mm_config *cfg)
+{
+	lab_reset();
+	return mm_init(cfg);
+}
+
+static int lab_chan_init(int chan, int kind, unsigned int size)
+{
+	int err;
+
+	if (chan < 0 || chan >= LAB_MAX_CHANS)
+		return -EINVAL;
+	err = chan_init(&L.chan[chan], (enum chan_kind)kind, size, chan);
+	if (!err)
+		L.chan_up[chan] = true;
+	return err;
+}
+
+static int lab_pool_init(int pool, int min_nr, unsigned int order)
+{
+	int err;
+
+	if (pool < 0 || pool >= LAB_MAX_POOLS || L.pool_up[pool])
+		return -EINVAL;
+	err = mempool_init(&L.pool[pool], min_nr, mempool_alloc_pages,
+			   mempool_free_pages, (void *)(unsigned long)order);
+	if (!err)
+		L.pool_up[pool] = true;
+	return err;
 }
 
 static int lab_init_objects(void)
@@ -53,17 +103,16 @@ static int lab_init_objects(void)
 	int i, err;
 
 	for (i = 0; i < PROG_NR_CHANS; i++) {
-		err = chan_init(&L.chan[i], kinds[i], CHAN_SIZE, i);
+		err = lab_chan_init(i, kinds[i], CHAN_SIZE);
 		if (err)
 			return err;
 	}
 	for (i = 0; i < PROG_NR_POOLS; i++) {
-		err = mempool_init(&L.pool[i], MEMPOOL_NR, mempool_alloc_pages,
-				   mempool_free_pages, (void *)(unsigned long)i);
+		err = lab_pool_init(i, MEMPOOL_NR, i);
 		if (err)
 			return err;
-		L.nr_pools++;
 	}
+	L.prog = true;
 	return 0;
 }
 
@@ -71,35 +120,36 @@ static void lab_exit(void)
 {
 	int i;
 
-	for (i = 0; i < L.nr_pools; i++)
-		mempool_exit(&L.pool[i]);
-	L.nr_pools = 0;
+	for (i = 0; i < LAB_MAX_POOLS; i++)
+		if (L.pool_up[i])
+			mempool_exit(&L.pool[i]);
+	lab_reset();
 	mm_exit();
 }
 
-static void *lab_alloc(gfp_t gfp, unsigned int order)
+static void *lab_alloc(gfp_t gfp, unsigned int order, const struct lab_site *site)
 {
-	return alloc_pages(gfp, order);
+	return __alloc_pages_site(gfp, order, LAB_OP_SITE(site));
 }
 
-static void lab_free(void *h, unsigned int order)
+static void lab_free(void *h, unsigned int order, const struct lab_site *site)
 {
-	__free_pages(h, order);
+	__free_pages_site(h, order, LAB_OP_SITE(site));
 }
 
-static void lab_touch(void *h)
+static void lab_touch(void *h, const struct lab_site *site)
 {
-	ledger_touch(h);
+	__ledger_touch(h, LAB_OP_SITE(site));
 }
 
-static int lab_give(int chan, void *h, unsigned int order)
+static int lab_give(int chan, void *h, unsigned int order, const struct lab_site *site)
 {
-	return chan_give(&L.chan[chan], h, order);
+	return __chan_give(&L.chan[chan], h, order, LAB_OP_SITE(site));
 }
 
-static void *lab_take(int chan, unsigned int *order)
+static void *lab_take(int chan, unsigned int *order, const struct lab_site *site)
 {
-	return chan_take(&L.chan[chan], order);
+	return __chan_take(&L.chan[chan], order, LAB_OP_SITE(site));
 }
 
 static void *lab_pool_alloc(int pool, gfp_t gfp)
@@ -147,7 +197,8 @@ static void lab_drain_channels(void)
 	struct page *page;
 	int i;
 
-	for (i = 0; i < PROG_NR_CHANS; i++)
+	/* a scenario's channels are its own finish()'s: what it leaves is a leak */
+	for (i = 0; L.prog && i < PROG_NR_CHANS; i++)
 		while ((page = chan_take(&L.chan[i], &order)))
 			__free_pages(page, order);
 }
@@ -155,13 +206,16 @@ static void lab_drain_channels(void)
 const struct lab_alloc_ops lab_alloc_labyrinth = {
 	.name = "labyrinth",
 	.init = lab_init,
+	.init_config = lab_init_config,
 	.init_objects = lab_init_objects,
 	.exit = lab_exit,
 	.alloc = lab_alloc,
 	.free = lab_free,
 	.touch = lab_touch,
+	.chan_init = lab_chan_init,
 	.give = lab_give,
 	.take = lab_take,
+	.pool_init = lab_pool_init,
 	.pool_alloc = lab_pool_alloc,
 	.pool_free = lab_pool_free,
 	.exhaust = lab_exhaust,

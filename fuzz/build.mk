@@ -7,8 +7,19 @@ $(B)/libprogram.a: $(PROG_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-# libinterp.a: the interpreter and the adapter for labyrinth's allocator.
-INTERP_SRCS := fuzz/interp.c fuzz/alloc_labyrinth.c
+# The allocator registry (fuzz/allocs.def, docs/adapters.md): each line
+# ALLOC(name) or ALLOC(name, dir) adds the adapter fuzz/alloc_<name>.c,
+# and for `dir` the allocator's own library $(B)/lib<dir>.a (built from
+# dir/*.c by dir/build.mk), to every program run, scenario and tool.
+ALLOC_NAMES := $(shell sed -n 's/^ALLOC.\([a-z0-9_]*\).*/\1/p' fuzz/allocs.def)
+ALLOC_DIRS := $(shell sed -n 's/^ALLOC.[a-z0-9_]*, *\([a-z0-9_]*\).*/\1/p' fuzz/allocs.def)
+ALLOC_SRCS := fuzz/alloc_table.c $(ALLOC_NAMES:%=fuzz/alloc_%.c)
+ALLOC_LIBS := $(ALLOC_DIRS:%=$(B)/lib%.a)
+ALLOC_LIB_SRCS = $(foreach d,$(ALLOC_DIRS),$(wildcard $(d)/*.c))
+$(B)/fuzz/alloc_table.o: fuzz/allocs.def
+
+# libinterp.a: the interpreter and every adapter of the registry.
+INTERP_SRCS := fuzz/interp.c $(ALLOC_SRCS)
 INTERP_OBJS := $(INTERP_SRCS:%.c=$(B)/%.o)
 $(B)/libinterp.a: $(INTERP_OBJS)
 	@rm -f $@
@@ -16,8 +27,8 @@ $(B)/libinterp.a: $(INTERP_OBJS)
 
 # Everything a program run needs, in one link group (check/ and the
 # allocator and machine call each other).
-FUZZ_LIBS := $(B)/libinterp.a $(B)/libprogram.a $(B)/libfault.a $(B)/liballoc.a \
-	     $(B)/libsim.a $(B)/libcheck.a
+FUZZ_LIBS := $(B)/libinterp.a $(B)/libprogram.a $(ALLOC_LIBS) $(B)/libfault.a \
+	     $(B)/liballoc.a $(B)/libsim.a $(B)/libcheck.a
 FUZZ_LINK = -Wl,--start-group $(FUZZ_LIBS) -Wl,--end-group
 
 # Fuzz targets. Each is one source linked three ways:
@@ -53,6 +64,13 @@ BINS += $(FUZZ_TARGETS:%=$(B)/fuzz/%-replay)
 # them on. docs/programs.md says why.
 TARGET ?= ops
 ENGINE ?= libfuzzer
+# ALLOC=name: the fuzz targets run on that adapter (LABYRINTH_ALLOC).
+ALLOC ?=
+ifneq ($(ALLOC),)
+ifeq ($(filter $(ALLOC),$(ALLOC_NAMES)),)
+$(error ALLOC=$(ALLOC): unknown allocator (known: $(ALLOC_NAMES)))
+endif
+endif
 FUZZ_TIME ?= 60
 FUZZ_DEBUG ?= $(if $(filter command line,$(origin DEBUG)),$(DEBUG),0)
 
@@ -60,7 +78,8 @@ FUZZ_DEBUG ?= $(if $(filter command line,$(origin DEBUG)),$(DEBUG),0)
 .PHONY: repro
 repro: $(B)/tools/labyrinth
 	@test -n "$(CRASH)" || { echo "usage: make repro CRASH=FILE" >&2; exit 2; }
-	@$(if $(filter tsan,$(SAN)),setarch $$(uname -m) -R) $(B)/tools/labyrinth run -v $(CRASH); rc=$$?; \
+	@$(if $(filter tsan,$(SAN)),setarch $$(uname -m) -R) $(B)/tools/labyrinth run -v \
+		$(if $(ALLOC),--alloc $(ALLOC)) $(CRASH); rc=$$?; \
 	if [ $$rc = 1 ]; then echo "repro: reproduced (the report above)"; exit 0; \
 	elif [ $$rc = 0 ]; then echo "repro: ran clean, did not reproduce" >&2; exit 1; \
 	else exit $$rc; fi

@@ -112,11 +112,11 @@ bool interp_test_bug;
  */
 static void planted_double_free(void)
 {
-	void *h = I.ops->alloc(GFP_ATOMIC | __GFP_NOWARN, 0);
+	void *h = I.ops->alloc(GFP_ATOMIC | __GFP_NOWARN, 0, NULL);
 
 	if (h) {
-		I.ops->free(h, 0);
-		I.ops->free(h, 0);
+		I.ops->free(h, 0, NULL);
+		I.ops->free(h, 0, NULL);
 	}
 }
 
@@ -209,7 +209,7 @@ static void free_slot(struct actor_rt *r, struct slot_rt *s)
 	if (s->pool >= 0)
 		I.ops->pool_free(s->pool, s->h);
 	else
-		I.ops->free(s->h, s->order);
+		I.ops->free(s->h, s->order, NULL);
 	s->h = NULL;
 }
 
@@ -223,7 +223,7 @@ static void run_op(struct actor_rt *r, const struct prog_op *op)
 		note_op(r, op);
 	switch (op->code) {
 	case OP_ALLOC:
-		s->h = o->alloc(program_gfp_mask(op->b), op->c);
+		s->h = o->alloc(program_gfp_mask(op->b), op->c, NULL);
 		s->order = op->c;
 		s->pool = -1;
 		if (I.trace_ops)
@@ -235,17 +235,17 @@ static void run_op(struct actor_rt *r, const struct prog_op *op)
 		break;
 	case OP_TOUCH:
 		if (s->h && o->touch)
-			o->touch(s->h);
+			o->touch(s->h, NULL);
 		break;
 	case OP_GIVE:
 		if (!s->h)
 			break;
-		if (o->give(op->b, s->h, s->order))
+		if (o->give(op->b, s->h, s->order, NULL))
 			free_slot(r, s);	/* ring full: drop it, as a driver does */
 		s->h = NULL;
 		break;
 	case OP_TAKE:
-		s->h = o->take(op->b, &order);
+		s->h = o->take(op->b, &order, NULL);
 		s->order = order;
 		s->pool = -1;
 		break;

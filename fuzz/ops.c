@@ -21,6 +21,10 @@
  * LABYRINTH_MUTATOR=bytes turns the struct mutations off (every call
  * is libFuzzer's own), for measuring the mutator against the engine
  * alone; LABYRINTH_MUTATOR_BYTES=P (0..100) sets the byte share.
+ *
+ * LABYRINTH_ALLOC=name runs the programs on that adapter of
+ * fuzz/allocs.def (default: labyrinth's own allocator); an unknown name
+ * stops the target at start with exit 2 and the known names.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -29,6 +33,7 @@
 #include "fuzz/interp.h"
 #include "fuzz/mutate.h"
 
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size,
 			       unsigned int seed);
@@ -38,10 +43,21 @@ size_t LLVMFuzzerCustomCrossOver(const uint8_t *d1, size_t s1, const uint8_t *d2
 /* libFuzzer's; weak so the replay and AFL++ links need not have it */
 size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size) __attribute__((weak));
 
+static const struct lab_alloc_ops *alloc_ops;
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	alloc_ops = lab_alloc_select("ops", NULL);
+	if (!alloc_ops)
+		exit(2);
+	return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct program p;
 	struct interp_config cfg = {
+		.ops = alloc_ops,
 		.mode = REPORT_ABORT,
 		.verbose = getenv("LABYRINTH_VERBOSE") != NULL,
 	};

@@ -5,11 +5,14 @@
  * A scenario is a piece of atomic-path code a user wants tested -- a
  * NIC's receive path, a block driver's completion path -- written as
  * plain C actors (tasks, hardirq handlers, softirq handlers) against
- * <labyrinth/kernel.h>, <labyrinth/mm.h> and <labyrinth/channel.h>. It
- * declares its parameters with ranges and the actor names faults may
- * target; one line in fuzz/scenarios.def turns it into a fuzz target
- * (libFuzzer, AFL++, and a replay/assembler tool), where the input
- * chooses the parameters, the fault plan and the schedule.
+ * <labyrinth/kernel.h> and the memory services below (scn_alloc(),
+ * scn_give(), scn_mempool_alloc()...), which reach the allocator of the
+ * run through its adapter (fuzz/alloc_ops.h): labyrinth's own by
+ * default, any other of fuzz/allocs.def by name. It declares its
+ * parameters with ranges and the actor names faults may target; one
+ * line in fuzz/scenarios.def turns it into a fuzz target (libFuzzer,
+ * AFL++, and a replay/assembler tool), where the input chooses the
+ * parameters, the fault plan and the schedule.
  *
  * Input bytes (scn_decode() is TOTAL: every byte string is an input):
  *
@@ -28,8 +31,8 @@
  *
  * Each run starts from nothing (scn_run()): the simulated machine, the
  * allocator, the ownership ledger, the reserve oracle and the fault
- * injector are all set up afresh and torn down, so the same input gives
- * the same trace hash.
+ * injector are all set up afresh and torn down, so the same input (and
+ * allocator) gives the same trace hash.
  */
 #ifndef LABYRINTH_FUZZ_SCENARIO_H
 #define LABYRINTH_FUZZ_SCENARIO_H
@@ -39,8 +42,10 @@
 #include <stdint.h>
 #include <labyrinth/kernel.h>
 #include <labyrinth/mm.h>
+#include <labyrinth/channel.h>
 #include "check/report.h"
 #include "sim/sim.h"
+#include "fuzz/alloc_ops.h"
 
 #define SCN_MAX_PARAMS		12
 #define SCN_MAX_ACTOR_NAMES	8	/* actor names faults may target */
@@ -102,23 +107,32 @@ struct scenario {
 	/* the names its actors are added under; faults target them */
 	const char *const *actor_names;
 	int nr_actor_names;
-	/* memory of the machine (zeros: mm.h defaults); nr_cpus is set */
+	/*
+	 * memory of the machine in mm.h's terms (zeros: mm.h defaults);
+	 * nr_cpus and kswapd are set by the run. Another allocator takes
+	 * what applies (the pool: the number of frames).
+	 */
 	struct mm_config mm;
 	/*
 	 * Runs as the set-up actor after the allocator is up and the fault
 	 * plan installed, before the machine runs: reset the scenario's own
-	 * state, init its channels and mempools, add its actors with
-	 * scn_add_task() / scn_add_hardirq() / scn_add_softirq(). 0 or
-	 * -errno (the run is then a set-up error, never a report).
+	 * state, make its channels and mempools (scn_chan_init(),
+	 * scn_mempool_init()), add its actors with scn_add_task() /
+	 * scn_add_hardirq() / scn_add_softirq(). 0 or -errno (the run is
+	 * then a set-up error, never a report).
 	 */
 	int (*setup)(const struct scn_run *run);
 	/*
 	 * After a clean run, on the set-up actor: take back what is still
 	 * in the channels and free it, as a driver's teardown does. What is
-	 * then still owned by an actor is a leak. May be NULL.
+	 * then still owned by an actor, or still in a channel, is a leak.
+	 * May be NULL.
 	 */
 	void (*finish)(void);
-	/* After every run, before the allocator goes: mempool_exit()... */
+	/*
+	 * After every run, before the allocator goes (which takes its
+	 * channels and mempools with it). May be NULL.
+	 */
 	void (*teardown)(void);
 };
 
@@ -136,6 +150,52 @@ extern const struct scenario *const scenario_table[];
 const struct scenario *scenario_find(const char *name);
 const struct scenario *scenario_of_text(const char *text);
 int scenario_param_index(const struct scenario *s, const char *name);	/* -1 */
+
+/* ---- memory, through the run's allocator ---------------------------- */
+
+/*
+ * The allocator's entry points for scenario code, each a call of the
+ * run's adapter (struct lab_alloc_ops; scn_config.ops): handles are
+ * opaque (a struct page * on labyrinth's allocator, an address on the
+ * pool), so a scenario written against these runs on every allocator
+ * of fuzz/allocs.def. The macros pass the caller's site: reports blame
+ * the scenario's line, as alloc_pages() and chan_give() do.
+ *
+ *	scn_alloc(gfp, order)		alloc_pages(): the caller owns it; NULL
+ *	scn_free(h, order)		__free_pages(): only the owner
+ *	scn_touch(h)			the owner writes and checks its stamp
+ *					(ledger_touch(): a use of the memory)
+ *	scn_pfn(h)			its frame number, for per-frame records
+ *	scn_chan_init(id, kind, size)	channel id (< LAB_MAX_CHANS) becomes an
+ *					empty ring of enum chan_kind, 1..64 slots
+ *	scn_give(id, h, order)		chan_give(): 0, or -ENOSPC (still yours)
+ *	scn_take(id, &order)		chan_take(): the oldest block, or NULL
+ *	scn_mempool_init(id, min_nr, order)
+ *					mempool id (< LAB_MAX_POOLS) of min_nr
+ *					reserved order-`order' elements
+ *	scn_mempool_alloc(id, gfp)	mempool_alloc(): a blocking gfp never
+ *					gets NULL (it waits for a free)
+ *	scn_mempool_free(id, h)		mempool_free()
+ *
+ * Channels and mempools live until the run ends (the adapter's exit()).
+ * scn_chan_init() and scn_mempool_init() return -EOPNOTSUPP when the
+ * allocator's adapter has no such objects.
+ */
+void *__scn_alloc(gfp_t gfp, unsigned int order, const struct lab_site *site);
+void __scn_free(void *h, unsigned int order, const struct lab_site *site);
+void __scn_touch(void *h, const struct lab_site *site);
+unsigned long scn_pfn(void *h);
+int scn_chan_init(int chan, enum chan_kind kind, unsigned int size);
+int __scn_give(int chan, void *h, unsigned int order, const struct lab_site *site);
+void *__scn_take(int chan, unsigned int *order, const struct lab_site *site);
+int scn_mempool_init(int pool, int min_nr, unsigned int order);
+void *scn_mempool_alloc(int pool, gfp_t gfp);
+void scn_mempool_free(int pool, void *h);
+#define scn_alloc(gfp, order)		__scn_alloc((gfp), (order), LAB_SITE)
+#define scn_free(h, order)		__scn_free((h), (order), LAB_SITE)
+#define scn_touch(h)			__scn_touch((h), LAB_SITE)
+#define scn_give(chan, h, order)	__scn_give((chan), (h), (order), LAB_SITE)
+#define scn_take(chan, order)		__scn_take((chan), (order), LAB_SITE)
 
 /* ---- services for actors ------------------------------------------- */
 
@@ -243,6 +303,7 @@ size_t scn_fault_text(const struct scn_input *in, char *buf, size_t cap);
 
 /* Zero fields take the defaults in brackets. */
 struct scn_config {
+	const struct lab_alloc_ops *ops;	/* [lab_alloc_labyrinth] */
 	enum sim_source source;		/* [SIM_SRC_BYTES]: the input's schedule */
 	uint64_t seed;			/* RANDOM / PCT */
 	enum report_mode mode;		/* [REPORT_RECORD] */

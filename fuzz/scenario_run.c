@@ -4,14 +4,20 @@
  *
  * The per-run set-up is the interpreter's (fuzz/interp.c, interp_run()):
  * a fresh machine, the ownership ledger and the reserve oracle listening
- * before the allocator starts, the fault plan installed through
- * faultinject's one hook, then the actors; after a clean run, the
- * channels are emptied and every actor still owning a frame is retired
- * with ledger_actor_exit() (what it holds is unreachable: a leak), then
- * the ledger's end-of-run checks (in-flight leaks, conservation).
+ * before the allocator starts, the allocator set up through its adapter
+ * (struct lab_alloc_ops: init_config() with the scenario's memory), the
+ * fault plan installed through faultinject's one hook, then the actors;
+ * after a clean run, the channels are emptied and every actor still
+ * owning a frame is retired with ledger_actor_exit() (what it holds is
+ * unreachable: a leak), then the adapter's end-of-run census and the
+ * ledger's end-of-run checks (in-flight leaks, conservation).
  * interp_run() builds its actors from a program, so it cannot be called
  * with C actors; this file repeats its sequence step by step against
- * the same public APIs (docs/scenarios.md, "Why not interp_run()").
+ * the same public APIs (docs/scenarios.md, "Own set-up").
+ *
+ * Every memory operation of a scenario goes through the adapter (the
+ * scn_alloc() family below): that is what lets one scenario run on
+ * every allocator of fuzz/allocs.def.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -30,16 +36,73 @@ static const char *const zone_plan_names[MAX_NR_ZONES] = { "DMA", "NORMAL" };
 
 /*
  * Per-run state, rebuilt by scn_run(). Invariant while a run is on:
- * in != NULL; checkpoints counts scn_point() calls of this run.
+ * in != NULL and ops is the run's adapter; checkpoints counts
+ * scn_point() calls of this run.
  */
 static struct {
 	const struct scn_input *in;
+	const struct lab_alloc_ops *ops;
 	struct fault_injector fi;
 	bool installed;
 	unsigned long checkpoints;
 	unsigned long progress;
 	bool exhausted;		/* the mid-run exhaust happened */
 } R;
+
+/* ---- memory, through the adapter ------------------------------------ */
+
+void *__scn_alloc(gfp_t gfp, unsigned int order, const struct lab_site *site)
+{
+	return R.ops->alloc(gfp, order, site);
+}
+
+void __scn_free(void *h, unsigned int order, const struct lab_site *site)
+{
+	R.ops->free(h, order, site);
+}
+
+void __scn_touch(void *h, const struct lab_site *site)
+{
+	if (R.ops->touch)
+		R.ops->touch(h, site);
+}
+
+unsigned long scn_pfn(void *h)
+{
+	return R.ops->pfn ? R.ops->pfn(h) : ~0UL;
+}
+
+int scn_chan_init(int chan, enum chan_kind kind, unsigned int size)
+{
+	return R.ops->chan_init ? R.ops->chan_init(chan, kind, size) : -EOPNOTSUPP;
+}
+
+int __scn_give(int chan, void *h, unsigned int order, const struct lab_site *site)
+{
+	return R.ops->give(chan, h, order, site);
+}
+
+void *__scn_take(int chan, unsigned int *order, const struct lab_site *site)
+{
+	return R.ops->take(chan, order, site);
+}
+
+int scn_mempool_init(int pool, int min_nr, unsigned int order)
+{
+	return R.ops->pool_init ? R.ops->pool_init(pool, min_nr, order) : -EOPNOTSUPP;
+}
+
+void *scn_mempool_alloc(int pool, gfp_t gfp)
+{
+	return R.ops->pool_alloc(pool, gfp);
+}
+
+void scn_mempool_free(int pool, void *h)
+{
+	R.ops->pool_free(pool, h);
+}
+
+/* ---- actors and checkpoints ------------------------------------------ */
 
 int scn_add_task(int cpu, const char *name, void (*fn)(void *), void *arg)
 {
@@ -76,35 +139,29 @@ void scn_point(void)
 	if (ex->at && n == ex->at) {
 		sim_trace_note("scenario: exhaust %s to line %u at checkpoint %lu",
 			       zone_plan_names[ex->zone], ex->line, n);
-		fault_exhaust(ex->zone, (enum fault_line)ex->line, -1);
+		if (R.ops->exhaust)
+			R.ops->exhaust(ex->zone, ex->line);
 		R.exhausted = true;
 	}
 	if (ex->release && n == (unsigned long)ex->at + ex->release) {
 		sim_trace_note("scenario: release the ballast at checkpoint %lu", n);
-		fault_exhaust_release(-1);
+		if (R.ops->release)
+			R.ops->release();
 	}
 }
 
-/* The plan text: the input's rules, its exhaust at install, kswapd hold. */
-static size_t plan_text(const struct scn_input *in, char *buf, size_t cap)
-{
-	size_t n = scn_fault_text(in, buf, cap);
-
-	if (in->exhaust.on && !in->exhaust.at)
-		n += snprintf(buf + n, n < cap ? cap - n : 0, "%sexhaust=%s:%s", n ? ";" : "",
-			      zone_plan_names[in->exhaust.zone],
-			      fault_line_name((enum fault_line)in->exhaust.line));
-	if (in->kswapd == SCN_KSWAPD_HOLD && n < cap)
-		n += snprintf(buf + n, cap - n, "%skswapd=hold", n ? ";" : "");
-	return n;
-}
-
+/*
+ * The plan: the input's rules through faultinject; its exhaust at
+ * install and kswapd hold through the adapter (faultinject's own
+ * actions know only mm.h), in the order the plan's actions take:
+ * exhaust, then kswapd. An allocator without them runs without.
+ */
 static int install_faults(const struct scn_input *in, struct scn_result *res)
 {
 	char text[FAULT_PLAN_TEXT_MAX], err[128];
 	struct fault_plan plan;
 
-	if (plan_text(in, text, sizeof(text)) >= sizeof(text)) {
+	if (scn_fault_text(in, text, sizeof(text)) >= sizeof(text)) {
 		snprintf(res->error, sizeof(res->error), "fault plan too long");
 		return -EINVAL;
 	}
@@ -118,6 +175,13 @@ static int install_faults(const struct scn_input *in, struct scn_result *res)
 		return -EINVAL;
 	}
 	R.installed = true;
+	if (in->exhaust.on && !in->exhaust.at && R.ops->exhaust) {
+		sim_trace_note("scenario: exhaust %s to line %u at install",
+			       zone_plan_names[in->exhaust.zone], in->exhaust.line);
+		R.ops->exhaust(in->exhaust.zone, in->exhaust.line);
+	}
+	if (in->kswapd == SCN_KSWAPD_HOLD && R.ops->kswapd_hold)
+		R.ops->kswapd_hold(true);
 	return 0;
 }
 
@@ -129,10 +193,12 @@ static int install_faults(const struct scn_input *in, struct scn_result *res)
 static void retire_owners(void)
 {
 	bool seen[SIM_MAX_ACTORS] = { false };
-	unsigned long pfn, nr = mm_total_pages();
+	struct ledger_counts lc;
 	struct lab_owner who;
+	unsigned long pfn;
 
-	for (pfn = 0; pfn < nr; pfn++) {
+	ledger_counts(&lc);	/* every frame any allocator reported */
+	for (pfn = 0; pfn < lc.total; pfn++) {
 		if (ledger_place_of(pfn) != LP_OWNED || !ledger_owner_of(pfn, &who))
 			continue;
 		if (who.actor > 0 && who.actor < SIM_MAX_ACTORS && !seen[who.actor]) {
@@ -178,6 +244,12 @@ int scn_run(const struct scn_input *in, const struct scn_config *cfg,
 		cfg = &defaults;
 	memset(res, 0, sizeof(*res));
 	memset(&R, 0, sizeof(R));
+	R.ops = cfg->ops ? cfg->ops : &lab_alloc_labyrinth;
+	if (!R.ops->init_config) {
+		snprintf(res->error, sizeof(res->error), "allocator %s cannot run scenarios",
+			 R.ops->name);
+		return res->setup_error = -EOPNOTSUPP, -1;
+	}
 	if (!scn_input_is_valid(in)) {
 		snprintf(res->error, sizeof(res->error), "invalid input for scenario %s",
 			 s && s->name ? s->name : "?");
@@ -209,9 +281,10 @@ int scn_run(const struct scn_input *in, const struct scn_config *cfg,
 	mc = s->mm;
 	mc.nr_cpus = run.nr_cpus;
 	mc.kswapd = in->kswapd != SCN_KSWAPD_OFF;
-	err = mm_init(&mc);
+	err = R.ops->init_config(&mc);
 	if (err) {
-		snprintf(res->error, sizeof(res->error), "mm_init: %d", err);
+		snprintf(res->error, sizeof(res->error), "%s: init: %d", R.ops->name, err);
+		R.ops->exit();
 		mm_listen_reset();
 		return res->setup_error = err, -1;
 	}
@@ -236,9 +309,12 @@ int scn_run(const struct scn_input *in, const struct scn_config *cfg,
 		if (s->finish)
 			s->finish();
 		retire_owners();
-		if (in->exhaust.on)
-			fault_exhaust_release(-1);
-		mm_kswapd_hold(false);
+		if (in->exhaust.on && R.ops->release)
+			R.ops->release();
+		if (R.ops->kswapd_hold)
+			R.ops->kswapd_hold(false);
+		if (R.ops->drain_channels)
+			R.ops->drain_channels();
 		ledger_end_of_run();
 	}
 	result(res, cfg);
@@ -248,7 +324,7 @@ out:
 	mm_set_fault_hook(NULL, NULL);
 	if (s->teardown)
 		s->teardown();
-	mm_exit();
+	R.ops->exit();
 	mm_listen_reset();
 	R.in = NULL;
 	return err ? -1 : 0;

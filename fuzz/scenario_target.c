@@ -14,6 +14,9 @@
  * LLVMFuzzerCustomMutator and LLVMFuzzerCustomCrossOver, with a share of
  * the calls left to its own byte mutations, as the ops target does
  * (fuzz/ops.c, mut_byte_share()). AFL++ ignores the hooks.
+ *
+ * LABYRINTH_ALLOC=name runs it on that allocator of fuzz/allocs.def
+ * (default: labyrinth's own); an unknown name exits 2 at start.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -31,6 +34,7 @@
 
 extern const struct scenario SCN__SYM(SCN_NAME);
 
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size,
 			       unsigned int seed);
@@ -40,10 +44,21 @@ size_t LLVMFuzzerCustomCrossOver(const uint8_t *d1, size_t s1, const uint8_t *d2
 /* libFuzzer's; weak so the AFL++ link need not have it */
 size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size) __attribute__((weak));
 
+static const struct lab_alloc_ops *alloc_ops;
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	alloc_ops = lab_alloc_select("scenario target", NULL);
+	if (!alloc_ops)
+		exit(2);
+	return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct scn_input in;
 	struct scn_config cfg = {
+		.ops = alloc_ops,
 		.mode = REPORT_ABORT,
 		.verbose = getenv("LABYRINTH_VERBOSE") != NULL,
 	};

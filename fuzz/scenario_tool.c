@@ -3,7 +3,8 @@
  * scenario_tool.c: the plain, engine-free side of a scenario target
  * (scn-<name>), built with -DSCN_NAME like the target itself:
  *
- *	scn-<name> run [-v] FILE|DIR...	replay inputs (.lab text or the
+ *	scn-<name> run [-v] [--alloc NAME] FILE|DIR...
+ *					replay inputs (.lab text or the
  *					fuzzers' bytes); exit 0 clean,
  *					1 a report, 2 an unreadable or
  *					invalid file
@@ -19,6 +20,10 @@
  *
  * A bytes file is decoded exactly as LLVMFuzzerTestOneInput() decodes
  * it, so a fuzzer's crash file replays here to the same signature.
+ *
+ * --alloc NAME (run, record; or LABYRINTH_ALLOC=NAME) runs the scenario
+ * on that allocator of fuzz/allocs.def; an unknown name exits 2 with
+ * the known names.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -39,6 +44,9 @@ extern const struct scenario SCN__SYM(SCN_NAME);
 static const struct scenario *const S = &SCN__SYM(SCN_NAME);
 
 #define MAX_FILE	(1 << 20)
+
+/* The allocator of every run (--alloc, main()). */
+static const struct lab_alloc_ops *alloc_ops;
 
 static bool has_lab_suffix(const char *path)
 {
@@ -84,7 +92,7 @@ static int load(const char *path, struct scn_input *in)
 static int run_file(const char *path, bool verbose)
 {
 	static struct scn_input in;
-	struct scn_config cfg = { .verbose = verbose };
+	struct scn_config cfg = { .ops = alloc_ops, .verbose = verbose };
 	struct scn_result res;
 
 	if (load(path, &in))
@@ -173,7 +181,7 @@ static int cmd_record(const char *path, const char *seed, const char *out_path)
 {
 	static struct scn_input in;
 	static char text[SCN_TEXT_MAX];
-	struct scn_config cfg = { .source = SIM_SRC_RANDOM, .quiet = true };
+	struct scn_config cfg = { .ops = alloc_ops, .source = SIM_SRC_RANDOM, .quiet = true };
 	struct scn_result res;
 	char *end;
 	FILE *f;
@@ -221,19 +229,39 @@ static void cmd_params(void)
 
 static int usage(const char *prog)
 {
-	fprintf(stderr, "usage: %s run [-v] FILE|DIR...\n"
+	fprintf(stderr, "usage: %s run [-v] [--alloc NAME] FILE|DIR...\n"
 		"       %s asm FILE.lab -o OUT\n"
 		"       %s show FILE\n"
 		"       %s params\n"
-		"       %s record FILE SEED OUT.lab\n", prog, prog, prog, prog, prog);
+		"       %s record [--alloc NAME] FILE SEED OUT.lab\n"
+		"--alloc NAME: an allocator of fuzz/allocs.def (also LABYRINTH_ALLOC)\n",
+		prog, prog, prog, prog, prog);
 	return 2;
 }
 
 int main(int argc, char **argv)
 {
+	const char *alloc = NULL;
 	bool verbose = false;
-	int i, rc = 0, r;
+	int i, n, rc = 0, r;
 
+	/* --alloc NAME / --alloc=NAME, before or after the command */
+	for (i = n = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--alloc")) {
+			if (i + 1 >= argc)
+				return usage(argv[0]);
+			alloc = argv[++i];
+		} else if (!strncmp(argv[i], "--alloc=", 8)) {
+			alloc = argv[i] + 8;
+		} else {
+			argv[n++] = argv[i];
+		}
+	}
+	argc = n;
+	argv[n] = NULL;
+	alloc_ops = lab_alloc_select(argv[0], alloc);
+	if (!alloc_ops)
+		return 2;
 	if (argc < 2)
 		return usage(argv[0]);
 	if (!strcmp(argv[1], "run")) {

@@ -26,6 +26,11 @@
  * carry the blocking submitters through, the non-blocking paths must get
  * NULL at once, and every request and sg page must come back.
  *
+ * Memory, the hardware queues and the request pool through scn_alloc(),
+ * scn_give() and scn_mempool_alloc() (fuzz/scenario.h), so the same code
+ * runs on every allocator of fuzz/allocs.def; a "page" is the
+ * allocator's handle.
+ *
  * Test-only twins (never in a fuzz build): -DSCN_BUG_BLOCK_LEAK_ON_SG_FAIL
  * forgets to give the request back when the sg allocation fails (the
  * leak an error path with an injected failure exposes);
@@ -35,10 +40,7 @@
 #include <errno.h>
 #include <string.h>
 #include <labyrinth/kernel.h>
-#include <labyrinth/mm.h>
-#include <labyrinth/channel.h>
 #include <labyrinth/zoo.h>
-#include "check/ledger.h"
 #include "fuzz/scenario.h"
 
 #define BLOCK_PARAMS(P)								\
@@ -55,6 +57,7 @@ static const char *const block_actors[] = { "submit", "blk_irq", "blk_done" };
 
 #define BLOCK_SPURIOUS_FIRES	2
 #define BLOCK_MAX_FRAMES	1024	/* the scenario's machine has 256 */
+#define BLOCK_POOL		0	/* the request mempool's id */
 
 enum blk_page { BLK_NONE, BLK_REQ, BLK_SG };
 
@@ -65,7 +68,7 @@ enum blk_page { BLK_NONE, BLK_REQ, BLK_SG };
  */
 struct blk_queue {
 	spinlock_t lock;		/* tag allocation + queueing, task and softirq */
-	struct channel hwq;		/* submitter -> completion */
+	int hwq;			/* channel: submitter -> completion */
 	wait_queue_head_t tag_wait;	/* submitters waiting for a tag */
 	int cpu;
 	int irq;			/* sim id of blk_irq */
@@ -82,23 +85,21 @@ struct blk_queue {
 static struct {
 	int nr_queues, depth, requests, order;
 	bool sg, nowait;
-	bool pool_up;
-	mempool_t pool;
 	struct blk_queue q[SIM_MAX_CPUS];
 	uint8_t kind[BLOCK_MAX_FRAMES];	/* enum blk_page, by pfn; set by the owner */
 } S;
 
-static void set_kind(struct page *page, enum blk_page k)
+static void set_kind(void *page, enum blk_page k)
 {
-	unsigned long pfn = page_to_pfn(page);
+	unsigned long pfn = scn_pfn(page);
 
 	if (pfn < BLOCK_MAX_FRAMES)
 		S.kind[pfn] = k;
 }
 
-static enum blk_page kind_of(struct page *page)
+static enum blk_page kind_of(void *page)
 {
-	unsigned long pfn = page_to_pfn(page);
+	unsigned long pfn = scn_pfn(page);
 
 	return pfn < BLOCK_MAX_FRAMES ? S.kind[pfn] : BLK_NONE;
 }
@@ -107,7 +108,7 @@ static enum blk_page kind_of(struct page *page)
  * Queue a request (and its sg page) if a tag is free. Task and softirq
  * both queue on a CPU's hardware queue: the lock is bh-safe.
  */
-static bool blk_try_queue(struct blk_queue *q, struct page *rq, struct page *sg)
+static bool blk_try_queue(struct blk_queue *q, void *rq, void *sg)
 {
 	bool ok = false;
 
@@ -116,8 +117,8 @@ static bool blk_try_queue(struct blk_queue *q, struct page *rq, struct page *sg)
 		q->inflight++;
 		/* hwq holds 2 * depth slots: a tag guarantees room for both */
 		if (sg)
-			WARN_ON(chan_give(&q->hwq, sg, 0));
-		WARN_ON(chan_give(&q->hwq, rq, S.order));
+			WARN_ON(scn_give(q->hwq, sg, 0));
+		WARN_ON(scn_give(q->hwq, rq, S.order));
 		__atomic_add_fetch(&q->queued, sg ? 2 : 1, __ATOMIC_ACQ_REL);
 		ok = true;
 	}
@@ -135,20 +136,20 @@ static bool blk_tag_free(struct blk_queue *q)
 static void blk_submit(void *arg)
 {
 	struct blk_queue *q = arg;
-	struct page *rq, *sg;
+	void *rq, *sg;
 	int i;
 
 	for (i = 0; i < S.requests; i++) {
 		scn_point();
-		rq = mempool_alloc(&S.pool, GFP_NOIO);
+		rq = scn_mempool_alloc(BLOCK_POOL, GFP_NOIO);
 		/* mempool_alloc() with __GFP_DIRECT_RECLAIM never fails */
 		if (WARN_ON(!rq))
 			return;
-		ledger_touch(rq);		/* fill in the request */
+		scn_touch(rq);			/* fill in the request */
 		set_kind(rq, BLK_REQ);
 		sg = NULL;
 		if (S.sg) {
-			sg = alloc_pages(GFP_NOIO | __GFP_NORETRY | __GFP_NOWARN, 0);
+			sg = scn_alloc(GFP_NOIO | __GFP_NORETRY | __GFP_NOWARN, 0);
 			if (!sg) {
 				q->sg_fail++;	/* BLK_STS_RESOURCE: fail the request */
 #if defined(ZOO_BLOCK_LEAK_ON_SG_FAIL)
@@ -159,15 +160,15 @@ static void blk_submit(void *arg)
 				 */
 				ZOO_REACHED(block_leak_on_sg_fail);
 				if (!S.order)
-					mempool_free(rq, &S.pool);
+					scn_mempool_free(BLOCK_POOL, rq);
 				else
 					ZOO_TRIGGERED(block_leak_on_sg_fail);
 #elif !defined(SCN_BUG_BLOCK_LEAK_ON_SG_FAIL)
-				mempool_free(rq, &S.pool);
+				scn_mempool_free(BLOCK_POOL, rq);
 #endif
 				continue;
 			}
-			ledger_touch(sg);	/* build the scatterlist */
+			scn_touch(sg);		/* build the scatterlist */
 			set_kind(sg, BLK_SG);
 		}
 		while (!blk_try_queue(q, rq, sg))
@@ -188,16 +189,16 @@ static void blk_submit(void *arg)
 
 static void blk_followup(struct blk_queue *q)
 {
-	struct page *rq = mempool_alloc(&S.pool, BLK_FOLLOWUP_GFP);
+	void *rq = scn_mempool_alloc(BLOCK_POOL, BLK_FOLLOWUP_GFP);
 
 	if (!rq) {
 		q->nowait_fail++;
 		return;
 	}
-	ledger_touch(rq);
+	scn_touch(rq);
 	set_kind(rq, BLK_REQ);
 	if (!blk_try_queue(q, rq, NULL)) {
-		mempool_free(rq, &S.pool);	/* no tag: -EAGAIN, never wait */
+		scn_mempool_free(BLOCK_POOL, rq);	/* no tag: -EAGAIN, never wait */
 		q->nowait_fail++;
 	}
 }
@@ -213,21 +214,21 @@ static void blk_done(void *arg)
 {
 	struct blk_queue *q = arg;
 	unsigned int order;
-	struct page *page;
+	void *page;
 	int n = __atomic_load_n(&q->queued, __ATOMIC_ACQUIRE);
 
 	/*
 	 * What the device completed before this interrupt; follow-ups
 	 * queued below complete on their own doorbell.
 	 */
-	while (n-- > 0 && (page = chan_take(&q->hwq, &order))) {
+	while (n-- > 0 && (page = scn_take(q->hwq, &order))) {
 		__atomic_sub_fetch(&q->queued, 1, __ATOMIC_ACQ_REL);
-		ledger_touch(page);		/* read the completion status */
+		scn_touch(page);		/* read the completion status */
 		if (kind_of(page) == BLK_SG) {
-			__free_pages(page, order);
+			scn_free(page, order);
 			continue;
 		}
-		mempool_free(page, &S.pool);	/* bio_put() */
+		scn_mempool_free(BLOCK_POOL, page);	/* bio_put() */
 		__atomic_sub_fetch(&q->inflight, 1, __ATOMIC_ACQ_REL);
 		q->completed++;
 		scn_progress(1);
@@ -250,18 +251,17 @@ static int block_setup(const struct scn_run *run)
 	S.order = run->param[P_order];
 	S.sg = run->param[P_sg];
 	S.nowait = run->param[P_nowait];
-	err = mempool_init(&S.pool, run->param[P_min_nr], mempool_alloc_pages,
-			   mempool_free_pages, (void *)(unsigned long)S.order);
+	err = scn_mempool_init(BLOCK_POOL, run->param[P_min_nr], S.order);
 	if (err)
 		return err;
-	S.pool_up = true;
 	for (c = 0; c < S.nr_queues; c++) {
 		struct blk_queue *q = &S.q[c];
 
 		q->cpu = c;
 		spin_lock_init(&q->lock);
 		init_waitqueue_head(&q->tag_wait);
-		err = chan_init(&q->hwq, CHAN_LOCKED, 2 * S.depth, c);
+		q->hwq = c;
+		err = scn_chan_init(q->hwq, CHAN_LOCKED, 2 * S.depth);
 		if (err)
 			return err;
 		q->irq = scn_add_hardirq(c, "blk_irq", blk_irq, q, BLOCK_SPURIOUS_FIRES);
@@ -276,26 +276,19 @@ static int block_setup(const struct scn_run *run)
 static void block_finish(void)
 {
 	unsigned int order;
-	struct page *page;
+	void *page;
 	int c;
 
 	for (c = 0; c < S.nr_queues; c++) {
 		sim_trace_note("block queue %d: %lu completed, %lu sg failures, %lu follow-ups refused",
 			       c, S.q[c].completed, S.q[c].sg_fail, S.q[c].nowait_fail);
-		while ((page = chan_take(&S.q[c].hwq, &order))) {
+		while ((page = scn_take(S.q[c].hwq, &order))) {
 			if (kind_of(page) == BLK_SG)
-				__free_pages(page, order);
+				scn_free(page, order);
 			else
-				mempool_free(page, &S.pool);
+				scn_mempool_free(BLOCK_POOL, page);
 		}
 	}
-}
-
-static void block_teardown(void)
-{
-	if (S.pool_up)
-		mempool_exit(&S.pool);
-	S.pool_up = false;
 }
 
 DEFINE_SCENARIO(block) = {
@@ -307,5 +300,4 @@ DEFINE_SCENARIO(block) = {
 	.mm = { .zone_pages = { 32, 224 }, .min_free_pages = 24, .reclaimable_pages = 16 },
 	.setup = block_setup,
 	.finish = block_finish,
-	.teardown = block_teardown,
 };

@@ -6,7 +6,7 @@
  * One RX queue per CPU (RSS), each with:
  *
  *	nic_irq (hardirq, CPU c)   refill: take a recycled page from the
- *	                           page_pool ring or alloc_pages(GFP_ATOMIC),
+ *	                           page_pool ring or allocate (GFP_ATOMIC),
  *	                           post up to `batch' buffers on the RX ring
  *	                           (never past `ring'), napi_schedule()
  *	                           with the line masked
@@ -24,6 +24,9 @@
  * instant, and each page moves only through a channel. The RX ring and
  * the recycle ring are irq-safe (CHAN_LOCKED) or lock-free (CHAN_SPSC:
  * one producer and one consumer each); the backlog is the `chan' kind.
+ * Memory and channels through scn_alloc() and friends (fuzz/scenario.h),
+ * so the same code runs on every allocator of fuzz/allocs.def; a
+ * "page" is the allocator's handle.
  *
  * Interrupts: each handled interrupt is a packet burst. As in real NAPI
  * drivers the line stays masked while NAPI polls; napi_complete_done()
@@ -38,10 +41,7 @@
 #include <errno.h>
 #include <string.h>
 #include <labyrinth/kernel.h>
-#include <labyrinth/mm.h>
-#include <labyrinth/channel.h>
 #include <labyrinth/zoo.h>
-#include "check/ledger.h"
 #include "fuzz/scenario.h"
 
 #define NIC_PARAMS(P)								\
@@ -68,9 +68,9 @@ static const char *const nic_actors[] = { "nic_irq", "napi", "consumer" };
  * napi_running for the length of a poll.
  */
 struct nic_queue {
-	struct channel rx;		/* posted buffers: nic_irq -> napi */
-	struct channel backlog;		/* packets: napi -> consumer */
-	struct channel recycle;		/* page_pool ring: consumer -> nic_irq */
+	int rx;				/* channel: posted buffers, nic_irq -> napi */
+	int backlog;			/* channel: packets, napi -> consumer */
+	int recycle;			/* channel: page_pool ring, consumer -> nic_irq */
 	wait_queue_head_t wq;		/* consumer waits for packets */
 	int cpu;
 	int irq;			/* sim id of nic_irq */
@@ -119,23 +119,23 @@ static void add(int *v, int d)
 static void nic_refill(struct nic_queue *q)
 {
 	unsigned int order;
-	struct page *page;
+	void *page;
 	int k;
 
 	for (k = 0; k < S.batch && ld(&q->rx_n) < S.ring; k++) {
 		page = NULL;
 		order = S.order;
 		if (S.recycle)
-			page = chan_take(&q->recycle, &order);	/* page_pool_dev_alloc_pages() */
+			page = scn_take(q->recycle, &order);	/* page_pool_dev_alloc_pages() */
 		if (!page)
-			page = alloc_pages(GFP_ATOMIC | __GFP_NOWARN, S.order);
+			page = scn_alloc(GFP_ATOMIC | __GFP_NOWARN, S.order);
 		if (!page) {
 			q->refill_fail++;	/* survive: the ring runs short */
 			break;
 		}
-		ledger_touch(page);		/* the RX descriptor points at it */
-		if (chan_give(&q->rx, page, order)) {
-			__free_pages(page, order);
+		scn_touch(page);		/* the RX descriptor points at it */
+		if (scn_give(q->rx, page, order)) {
+			scn_free(page, order);
 			break;
 		}
 		add(&q->rx_n, 1);
@@ -164,25 +164,25 @@ static void nic_poll(void *arg)
 {
 	struct nic_queue *q = arg;
 	unsigned int order;
-	struct page *page;
+	void *page;
 	int work;
 
 	st(&q->napi_running, 1);
 	st(&q->napi_sched, 0);
 	for (work = 0; work < S.budget; work++) {
-		page = chan_take(&q->rx, &order);
+		page = scn_take(q->rx, &order);
 		if (!page)
 			break;
 		add(&q->rx_n, -1);
-		ledger_touch(page);		/* the stack reads the packet */
-		if (chan_give(&q->backlog, page, order)) {
-			__free_pages(page, order);	/* backlog full: drop */
+		scn_touch(page);		/* the stack reads the packet */
+		if (scn_give(q->backlog, page, order)) {
+			scn_free(page, order);	/* backlog full: drop */
 			q->dropped++;
 			continue;
 		}
 		add(&q->backlog_n, 1);
 #ifdef SCN_BUG_NIC_TOUCH_AFTER_GIVE
-		ledger_touch(page);		/* BUG: updates the page it gave away */
+		scn_touch(page);		/* BUG: updates the page it gave away */
 #endif
 #ifdef ZOO_NIC_TOUCH_AFTER_GIVE
 		/*
@@ -193,7 +193,7 @@ static void nic_poll(void *arg)
 		ZOO_REACHED(nic_touch_after_give);
 		if (!S.recycle && S.kind == CHAN_LOCKED) {
 			ZOO_TRIGGERED(nic_touch_after_give);
-			ledger_touch(page);
+			scn_touch(page);
 		}
 #endif
 	}
@@ -218,18 +218,18 @@ static void nic_consumer(void *arg)
 {
 	struct nic_queue *q = arg;
 	unsigned int order;
-	struct page *page;
+	void *page;
 
 	sim_raise_hardirq(q->irq);		/* link up: the first burst */
 	for (;;) {
 		wait_event(q->wq, ld(&q->backlog_n) > 0 || nic_quiesced(q));
-		while ((page = chan_take(&q->backlog, &order))) {
+		while ((page = scn_take(q->backlog, &order))) {
 			add(&q->backlog_n, -1);
-			ledger_touch(page);	/* consume */
+			scn_touch(page);	/* consume */
 			q->consumed++;
 			scn_progress(1);
-			if (!S.recycle || chan_give(&q->recycle, page, order))
-				__free_pages(page, order);
+			if (!S.recycle || scn_give(q->recycle, page, order))
+				scn_free(page, order);
 		}
 		if (nic_quiesced(q) && ld(&q->backlog_n) <= 0)
 			break;
@@ -259,9 +259,12 @@ static int nic_setup(const struct scn_run *run)
 
 		q->cpu = c;
 		init_waitqueue_head(&q->wq);
-		err = chan_init(&q->rx, ring_kind, S.ring, 3 * c);
-		err = err ?: chan_init(&q->backlog, S.kind, CHAN_MAX_SLOTS, 3 * c + 1);
-		err = err ?: chan_init(&q->recycle, ring_kind, S.ring, 3 * c + 2);
+		q->rx = 3 * c;
+		q->backlog = 3 * c + 1;
+		q->recycle = 3 * c + 2;
+		err = scn_chan_init(q->rx, ring_kind, S.ring);
+		err = err ?: scn_chan_init(q->backlog, S.kind, CHAN_MAX_SLOTS);
+		err = err ?: scn_chan_init(q->recycle, ring_kind, S.ring);
 		if (err)
 			return err;
 		q->irq = scn_add_hardirq(c, "nic_irq", nic_irq, q, NIC_SPURIOUS_FIRES);
@@ -273,13 +276,13 @@ static int nic_setup(const struct scn_run *run)
 	return 0;
 }
 
-static void drain(struct channel *ch)
+static void drain(int chan)
 {
 	unsigned int order;
-	struct page *page;
+	void *page;
 
-	while ((page = chan_take(ch, &order)))
-		__free_pages(page, order);
+	while ((page = scn_take(chan, &order)))
+		scn_free(page, order);
 }
 
 /* ifdown: the driver frees the posted buffers and the page_pool. */
@@ -290,9 +293,9 @@ static void nic_finish(void)
 	for (c = 0; c < S.nr_queues; c++) {
 		sim_trace_note("nic queue %d: %lu consumed, %lu refill failures, %lu dropped",
 			       c, S.q[c].consumed, S.q[c].refill_fail, S.q[c].dropped);
-		drain(&S.q[c].rx);
-		drain(&S.q[c].backlog);
-		drain(&S.q[c].recycle);
+		drain(S.q[c].rx);
+		drain(S.q[c].backlog);
+		drain(S.q[c].recycle);
 	}
 }
 

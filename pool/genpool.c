@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <labyrinth/fault_sites.h>
+#include <labyrinth/zoo.h>
 #include "pool/genpool.h"
 
 #if defined(__has_feature)
@@ -127,6 +128,11 @@ static int set_bits_ll(unsigned long *word, unsigned long mask)
 #ifndef POOL_BUG_NO_RECHECK
 		if (val & mask)
 			return -EBUSY;
+#elif defined(ZOO_POOL_NO_RECHECK)
+		/* ZOO pool_no_recheck: triggered when the recheck would have refused */
+		ZOO_REACHED(pool_no_recheck);
+		if (val & mask)
+			ZOO_TRIGGERED(pool_no_recheck);
 #endif
 	} while (!__atomic_compare_exchange_n(word, &val, val | mask, false,
 					      __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
@@ -144,6 +150,12 @@ static int clear_bits_ll(unsigned long *word, unsigned long mask)
 	if ((val & mask) != mask)
 		return -EBUSY;
 	race_point();		/* a reservation in this word here is lost */
+#ifdef ZOO_POOL_NONATOMIC_CLEAR
+	/* ZOO pool_nonatomic_clear: triggered when the word changed in the window */
+	ZOO_REACHED(pool_nonatomic_clear);
+	if (READ_ONCE(*word) != val)
+		ZOO_TRIGGERED(pool_nonatomic_clear);
+#endif
 	WRITE_ONCE(*word, val & ~mask);
 	return 0;
 #else
@@ -531,6 +543,20 @@ void gen_pool_census(struct gen_pool *pool, struct gen_pool_census *out)
 	out->owned = (unsigned long)atomic_long_read(&pool->nr_owned);
 	out->in_flight = (unsigned long)atomic_long_read(&pool->nr_in_flight);
 	out->ballast = (unsigned long)atomic_long_read(&pool->nr_ballast);
+}
+
+bool gen_pool_frame_busy(struct gen_pool *pool, unsigned long pfn)
+{
+	struct gen_pool_chunk *chunk;
+	unsigned long bit;
+
+	for_each_chunk(chunk, pool) {
+		if (pfn < chunk->pfn_base || pfn >= chunk->pfn_base + chunk->nbits)
+			continue;
+		bit = pfn - chunk->pfn_base;
+		return READ_ONCE(chunk->bits[bit / BPW]) & (1UL << (bit % BPW));
+	}
+	return false;
 }
 
 bool gen_pool_is_valid(struct gen_pool *pool)

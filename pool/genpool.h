@@ -169,6 +169,11 @@ long gen_pool_ballast_fill(struct gen_pool *pool, long target_free);
 long gen_pool_ballast_release(struct gen_pool *pool);
 
 void gen_pool_census(struct gen_pool *pool, struct gen_pool_census *out);
+/*
+ * Whether the bitmap holds frame pfn reserved (false outside the pool):
+ * the frame-by-frame half of the census. A hint while the pool is in use.
+ */
+bool gen_pool_frame_busy(struct gen_pool *pool, unsigned long pfn);
 /* The invariants above; only inside DEBUG_CHECK() and at quiescent points. */
 bool gen_pool_is_valid(struct gen_pool *pool);
 

@@ -22,15 +22,19 @@ $(B)/libscenarios.a: $(B)/fuzz/scenario_table.o $(SCN_NAMES:%=$(B)/fuzz/scn_%.o)
 	@rm -f $@
 	ar rcs $@ $^
 
-# What a scenario links against, in the plain (sanitizer) build.
-SCN_DEPS = $(B)/libscenario.a $(B)/liballoc.a $(B)/libfault.a $(B)/libcheck.a $(B)/libsim.a
+# What a scenario links against, in the plain (sanitizer) build: the
+# adapters of fuzz/allocs.def (in libinterp.a, with what they need)
+# choose the allocator at run time.
+SCN_DEPS = $(B)/libscenario.a $(B)/libinterp.a $(B)/libprogram.a $(ALLOC_LIBS) \
+	$(B)/liballoc.a $(B)/libfault.a $(B)/libcheck.a $(B)/libsim.a
 SCN_LINK = $(CC) $(LDFLAGS) $(filter %.o,$^) -Wl,--start-group $(filter %.a,$^) \
 	-Wl,--end-group -o $@ $(LDLIBS)
 
 # The fuzzer builds compile everything again with coverage: libFuzzer's
 # -fsanitize=fuzzer-no-link, AFL++'s afl-clang-fast. Own object trees,
 # so the plain build and the tests keep their objects.
-SCN_CORE_SRCS = $(wildcard allocator/*.c sim/*.c check/*.c faultinject/*.c) $(SCN_LIB_SRCS)
+SCN_CORE_SRCS = $(wildcard allocator/*.c sim/*.c check/*.c faultinject/*.c) $(SCN_LIB_SRCS) \
+	$(ALLOC_SRCS) $(ALLOC_LIB_SRCS) $(PROG_SRCS)
 # The simulated machine and the validators of debug builds compare in
 # tight loops; tracing every comparison there (trace-cmp) made a run
 # about five times slower for no input-to-state benefit, so the core is

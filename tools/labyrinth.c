@@ -10,6 +10,11 @@
  *	labyrinth triage DIR...
  *	labyrinth sweep FILE [--persistent]
  *
+ * --alloc NAME, before or after the command (or LABYRINTH_ALLOC=NAME),
+ * runs the programs on that adapter of fuzz/allocs.def instead of
+ * labyrinth's own allocator; an unknown name is a usage error (exit 2)
+ * that lists the known ones.
+ *
  * Files named *.lab are text, anything else is bytes decoded exactly as
  * the fuzz targets decode them. Exit codes: 0 clean / nothing found,
  * 1 a detector fired (or explore found a failing schedule), 2 usage
@@ -41,7 +46,11 @@ static const char usage_text[] =
 	"  minimize FILE -o OUT              shrink, keeping the signature\n"
 	"  triage DIR...                     one line per distinct signature\n"
 	"  sweep FILE [--persistent]         fail the 1st, 2nd, ... allocation in turn\n"
+	"options: --alloc NAME  run on that allocator (fuzz/allocs.def; also LABYRINTH_ALLOC)\n"
 	"files named *.lab are text; anything else is fuzzer bytes\n";
+
+/* The allocator every run of this invocation uses (--alloc, main()). */
+static const struct lab_alloc_ops *alloc_ops;
 
 static int usage(const char *msg)
 {
@@ -114,7 +123,7 @@ static size_t program_size(const struct program *p)
 /* One quiet run with the program's own schedule; its signature, "" if clean. */
 static int run_quiet(const struct program *p, struct interp_result *res)
 {
-	struct interp_config cfg = { .quiet = true };
+	struct interp_config cfg = { .ops = alloc_ops, .quiet = true };
 
 	return interp_run(p, &cfg, res);
 }
@@ -128,7 +137,7 @@ static int cmd_run(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct interp_config cfg = { 0 };
+	struct interp_config cfg = { .ops = alloc_ops };
 	static struct program p;
 	struct interp_result res;
 	int c, i, rc = 0;
@@ -220,7 +229,7 @@ static int cmd_explore(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct program p, found;
-	struct interp_config cfg = { .quiet = true };
+	struct interp_config cfg = { .ops = alloc_ops, .quiet = true };
 	struct interp_result res, again;
 	const char *out = NULL;
 	unsigned long runs = 0, r;
@@ -537,7 +546,7 @@ static char sweep_sig[160];
 
 static int sweep_run(struct fault_injector *fi, void *arg)
 {
-	struct interp_config cfg = { .quiet = true, .fi = fi };
+	struct interp_config cfg = { .ops = alloc_ops, .quiet = true, .fi = fi };
 	struct interp_result res;
 
 	if (interp_run(arg, &cfg, &res))
@@ -593,8 +602,27 @@ int main(int argc, char **argv)
 		{ "explore", cmd_explore }, { "minimize", cmd_minimize },
 		{ "triage", cmd_triage }, { "sweep", cmd_sweep },
 	};
+	const char *alloc = NULL;
 	size_t i;
+	int k, n;
 
+	/* --alloc NAME / --alloc=NAME, before or after the command: taken out first */
+	for (k = n = 1; k < argc; k++) {
+		if (!strcmp(argv[k], "--alloc")) {
+			if (k + 1 >= argc)
+				return usage("--alloc NAME");
+			alloc = argv[++k];
+		} else if (!strncmp(argv[k], "--alloc=", 8)) {
+			alloc = argv[k] + 8;
+		} else {
+			argv[n++] = argv[k];
+		}
+	}
+	argc = n;
+	argv[n] = NULL;
+	alloc_ops = lab_alloc_select("labyrinth", alloc);
+	if (!alloc_ops)
+		return EXIT_USAGE;
 	if (argc < 2)
 		return usage(NULL);
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {

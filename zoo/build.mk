@@ -7,7 +7,8 @@
 #  - a test build, only the bug's own sources rebuilt with the switch and
 #    linked before the clean libraries (an archive member is pulled only
 #    for a symbol nothing else defines, so the zoo objects win):
-#	$(B)/zoo/<name>/labyrinth   ops bugs: the labyrinth command
+#	$(B)/zoo/<name>/labyrinth   ops and pool bugs: the labyrinth command
+#	                            (pool: run with --alloc pool, fuzz/allocs.def)
 #	$(B)/zoo/<name>/scn-<t>     scenario bugs: the scenario tool
 #
 # `make zoo [BUG=name] [ENGINES=...] [ZOO_TRIALS=3] [ZOO_TIME=30]` runs the
@@ -31,7 +32,7 @@ ZOO_OBJS_$(1) := $(patsubst %.c,$(B)/zoo/$(1)/%.o,$(subst $(comma), ,$(4)))
 $(B)/zoo/$(1)/%.o: %.c
 	@mkdir -p $$(@D)
 	$$(CC) $$(CFLAGS) -DLAB_ZOO -DZOO_$(call zoo_upper,$(1)) -MMD -MP -c $$< -o $$@
-ifeq ($(2),ops)
+ifneq ($(filter ops pool,$(2)),)
 $(B)/zoo/$(1)/labyrinth: $(B)/tools/labyrinth.o $$(ZOO_OBJS_$(1)) $$(FUZZ_LIBS) \
 		$(if $(filter tsan,$(3)),$(B)/zoo/tsan_report.o)
 	$$(CC) $$(LDFLAGS) $$(filter %.o,$$^) $$(FUZZ_LINK) -o $$@ $$(LDLIBS)

@@ -57,3 +57,11 @@ zoo_verdict_text() {
 zoo_base() {
 	grep -Ev '^schedule|^fault |^[[:space:]]*(exhaust|release|failnext)([[:space:]]|$)|^exhaust ' "$1"
 }
+
+# zoo_seed_reaches NAME SEED: true when tests/zoo/NAME.seeds lists SEED, a
+# seed known to reach the bug by itself (the file says why). The zoo test
+# expects the bug's signature from it; the benchmark leaves it out of the
+# engines' seeds.
+zoo_seed_reaches() {
+	[ -f "tests/zoo/$1.seeds" ] && grep -qx "$2" "tests/zoo/$1.seeds"
+}

@@ -12,8 +12,7 @@ TESTS += $(B)/tests/pool/test_genpool
 # The fuzz programs on the pool: clean checks, then the same test against
 # each zoo bug of the pool (its object and the pool built with the switch).
 POOL_INTERP_LIBS := $(B)/libpool.a $(FUZZ_LIBS)
-$(B)/tests/pool/test_pool_interp: $(B)/tests/pool/test_pool_interp.o \
-		$(B)/fuzz/alloc_pool.o $(POOL_INTERP_LIBS)
+$(B)/tests/pool/test_pool_interp: $(B)/tests/pool/test_pool_interp.o $(POOL_INTERP_LIBS)
 	$(POOL_TEST_LINK)
 TESTS += $(B)/tests/pool/test_pool_interp
 
@@ -21,7 +20,7 @@ $(B)/tests/pool/bug-%/test_pool_interp.o: tests/pool/test_pool_interp.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -DPOOL_BUG_$* -MMD -MP -c $< -o $@
 $(B)/tests/pool/test_pool_bug_%: $(B)/tests/pool/bug-%/test_pool_interp.o \
-		$(B)/fuzz/alloc_pool.o $(B)/pool-bug/%/libpool.a $(FUZZ_LIBS)
+		$(B)/pool-bug/%/pool/genpool.o $(FUZZ_LIBS)
 	$(POOL_TEST_LINK)
 .PRECIOUS: $(B)/tests/pool/bug-%/test_pool_interp.o
 TESTS += $(POOL_BUGS:%=$(B)/tests/pool/test_pool_bug_%)
@@ -29,24 +28,15 @@ TESTS += $(POOL_BUGS:%=$(B)/tests/pool/test_pool_bug_%)
 # a TSan fiber, so a plain access racing with the cmpxchg is reported.
 TSAN_TESTS += $(B)/tests/pool/test_genpool
 
-# The pool fuzzed in `make test`: the ops fuzz target linked with the
-# pool as its allocator (pool/build.mk), its replay binary here and its
-# libFuzzer binary in the engine tree that tests/fuzz/build.mk uses
-# ($(BUILD)/libfuzzer/<san>-nodebug: every object built with
-# -fsanitize=fuzzer-no-link), and after that engine build: two sub-makes
-# compiling one object tree at once would corrupt it.
-POOL_LF_B := $(BUILD)/libfuzzer/$(SAN)-nodebug
-POOL_LF_CFLAGS = $(or $(FUZZ_LF_CFLAGS),-fsanitize=fuzzer-no-link)
-.PHONY: fuzz-engine-pool
-fuzz-engine-pool: $(if $(FUZZ_LF_B),fuzz-engine-libfuzzer)
-	@CFLAGS="$(POOL_LF_CFLAGS)" $(MAKE) --no-print-directory -s BUILD=$(BUILD)/libfuzzer \
-		SAN=$(SAN) DEBUG=0 $(POOL_LF_B)/pool/ops-libfuzzer
-
-$(B)/tests/pool/smoke-pool: tests/pool/smoke-pool.sh $(B)/pool/ops-replay \
-		$(B)/pool/labyrinth $(B)/pool-bug/NO_RECHECK/labyrinth $(B)/tools/labyrinth \
-		fuzz-engine-pool
+# The pool fuzzed in `make test`: the ops fuzz target, chosen onto the
+# pool at run time (LABYRINTH_ALLOC=pool) -- its replay binary here and
+# its libFuzzer binary of the engine tree tests/fuzz/build.mk builds
+# ($(BUILD)/libfuzzer/<san>-nodebug) -- and the labyrinth command with
+# --alloc pool, clean and with a zoo bug of the pool.
+$(B)/tests/pool/smoke-pool: tests/pool/smoke-pool.sh $(B)/fuzz/ops-replay \
+		$(B)/pool-bug/NO_RECHECK/labyrinth $(B)/tools/labyrinth fuzz-engine-libfuzzer
 	@mkdir -p $(@D)
-	sed -e 's|@B@|$(B)|g; s|@LF@|$(POOL_LF_B)|g' $< > $@
+	sed -e 's|@B@|$(B)|g; s|@LF@|$(FUZZ_LF_B)|g' $< > $@
 	chmod +x $@
 TESTS += $(B)/tests/pool/smoke-pool
 

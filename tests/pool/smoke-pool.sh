@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# The pool through the project's own tools (pool/build.mk links them with
-# the pool as their allocator): every seed of corpus/ops replays clean on
-# the pool, 10 s of libFuzzer on the pool from those seeds find nothing
-# and really execute; `labyrinth explore` on a zoo build of the pool
-# finds its bug, the saved file replays it, minimize keeps it, and the
-# clean pool runs the same file clean. Generated into the build tree
-# with B= and LF= set (tests/pool/build.mk).
+# The pool through the project's own tools, chosen at run time
+# (LABYRINTH_ALLOC=pool, --alloc pool; fuzz/allocs.def): every seed of
+# corpus/ops replays clean on the pool, 10 s of libFuzzer on the pool
+# from those seeds find nothing and really execute; an unknown name is a
+# usage error; `labyrinth explore` on a zoo build of the pool finds its
+# bug, the saved file replays it, minimize keeps it, and the clean pool
+# runs the same file clean. Generated into the build tree with B= and
+# LF= set (tests/pool/build.mk).
 set -uo pipefail
 B=@B@
 LF=@LF@
@@ -25,9 +26,12 @@ for s in corpus/ops/*.lab; do
 done
 n=$(ls "$T/corpus" | wc -l)
 check "seeds assembled ($n)" [ "$n" -ge 8 ]
-"$B/pool/ops-replay" "$T/corpus" > "$T/replay.log" 2>&1
+LABYRINTH_ALLOC=pool "$B/fuzz/ops-replay" "$T/corpus" > "$T/replay.log" 2>&1
 check "every seed replays clean on the pool" [ $? = 0 ]
-"$LF/pool/ops-libfuzzer" -max_total_time=10 -seed=1 -timeout=10 \
+LABYRINTH_ALLOC=nope "$B/fuzz/ops-replay" "$T/corpus" > "$T/nope.log" 2>&1
+check "LABYRINTH_ALLOC=nope: exit 2" [ $? = 2 ]
+check "... naming the known allocators" grep -q "unknown allocator 'nope' (known: labyrinth, pool)" "$T/nope.log"
+LABYRINTH_ALLOC=pool "$LF/fuzz/ops-libfuzzer" -max_total_time=10 -seed=1 -timeout=10 \
 	-dict=fuzz/ops.dict -artifact_prefix="$T/art/" -print_final_stats=1 \
 	"$T/corpus" > "$T/fuzz.log" 2>&1
 rc=$?
@@ -39,19 +43,22 @@ grows=$(ls "$T/corpus" | wc -l)
 check "the corpus grew ($n -> $grows): the pool's paths give coverage" [ "$grows" -gt "$n" ]
 
 # the labyrinth command on the pool: a zoo bug found, replayed, minimized
-LB=$B/pool-bug/NO_RECHECK/labyrinth
-"$LB" run tests/pool/race.lab > "$T/run.log" 2>&1
+LB="$B/pool-bug/NO_RECHECK/labyrinth --alloc pool"
+$LB run tests/pool/race.lab > "$T/run.log" 2>&1
 check "race.lab is clean under its own schedule, even with the bug" [ $? = 0 ]
-"$LB" explore tests/pool/race.lab --policy random --runs 100 --seed 1 -o "$T/found.bin" \
+$LB explore tests/pool/race.lab --policy random --runs 100 --seed 1 -o "$T/found.bin" \
 	> "$T/explore.log" 2>&1
 check "explore finds NO_RECHECK (exit 1)" [ $? = 1 ]
 check "... as double-own in the adapter's alloc" grep -q "signature: double-own/pa_alloc/" "$T/explore.log"
-sig=$("$LB" run "$T/found.bin" 2>&1 | sed -nE 's/^signature: (.*)/\1/p' | head -n1)
+sig=$($LB run "$T/found.bin" 2>&1 | sed -nE 's/^signature: (.*)/\1/p' | head -n1)
 check "the saved file replays it ($sig)" [ "${sig%/*}" = double-own/pa_alloc ]
-"$LB" minimize "$T/found.bin" -o "$T/min.bin" > /dev/null 2>&1
-check "minimize keeps the signature" [ "$("$LB" run "$T/min.bin" 2>&1 | sed -nE 's/^signature: (.*)/\1/p' | head -n1)" = "$sig" ]
-"$B/pool/labyrinth" run "$T/found.bin" > /dev/null 2>&1
+$LB minimize "$T/found.bin" -o "$T/min.bin" > /dev/null 2>&1
+check "minimize keeps the signature" [ "$($LB run "$T/min.bin" 2>&1 | sed -nE 's/^signature: (.*)/\1/p' | head -n1)" = "$sig" ]
+"$B/tools/labyrinth" run --alloc pool "$T/found.bin" > /dev/null 2>&1
 check "the clean pool runs the same schedule clean" [ $? = 0 ]
+"$B/tools/labyrinth" run --alloc nope "$T/found.bin" > "$T/nope.log" 2>&1
+check "labyrinth --alloc nope: exit 2" [ $? = 2 ]
+check "... naming the known allocators" grep -q "unknown allocator 'nope' (known: labyrinth, pool)" "$T/nope.log"
 
 echo "$pass passed, $fail failed"
 [ $fail = 0 ]

@@ -14,6 +14,15 @@ $(B)/tests/scenario/test_scn_mutate: $(B)/tests/scenario/test_scn_mutate.o \
 		$(B)/libscenarios.a $(SCN_DEPS)
 	$(SCN_TEST_LINK)
 TESTS += $(B)/tests/scenario/test_scn_mutate
+# The same clean-run checks with every run on the pool, through its
+# adapter (fuzz/alloc_pool.c): seeds, random inputs, schedules, sweeps.
+$(B)/tests/scenario/test_scenario_pool.o: tests/scenario/test_scenario.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -DSCN_TEST_POOL -MMD -MP -c $< -o $@
+$(B)/tests/scenario/test_scenario_pool: $(B)/tests/scenario/test_scenario_pool.o \
+		$(B)/libscenarios.a $(SCN_DEPS)
+	$(SCN_TEST_LINK)
+TESTS += $(B)/tests/scenario/test_scenario_pool
 
 # The bug twins: the scenario sources with a bug switch, test-only.
 $(B)/tests/scenario/scn_nic-bug.o: fuzz/scn_nic.c
@@ -51,6 +60,15 @@ $(B)/tests/scenario/test_scenario_quick: $(B)/tests/scenario/test_scenario_quick
 		$(B)/libscenarios.a $(SCN_DEPS)
 	$(SCN_TEST_LINK)
 TSAN_TESTS += $(B)/tests/scenario/test_scenario_quick
+# ... and on the pool: its lock-free bitmap, rings and mempools between
+# the simulated CPUs' fibers.
+$(B)/tests/scenario/test_scenario_pool_quick.o: tests/scenario/test_scenario.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -DSCN_TEST_QUICK -DSCN_TEST_POOL -MMD -MP -c $< -o $@
+$(B)/tests/scenario/test_scenario_pool_quick: $(B)/tests/scenario/test_scenario_pool_quick.o \
+		$(B)/libscenarios.a $(SCN_DEPS)
+	$(SCN_TEST_LINK)
+TSAN_TESTS += $(B)/tests/scenario/test_scenario_pool_quick
 
 $(B)/tests/scenario/scn_block-bug_sleep.o: fuzz/scn_block.c
 	@mkdir -p $(@D)

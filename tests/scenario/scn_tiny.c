@@ -7,9 +7,6 @@
 #include <errno.h>
 #include <string.h>
 #include <labyrinth/kernel.h>
-#include <labyrinth/mm.h>
-#include <labyrinth/channel.h>
-#include "check/ledger.h"
 #include "fuzz/scenario.h"
 
 /* Step 1: the parameters, each with its range and default. */
@@ -24,25 +21,25 @@ static const char *const tiny_actors[] = { "tiny_irq", "reader" };
 
 /* Step 3: the state, rebuilt by setup() for every run. */
 static struct {
-	struct channel ch;	/* tiny_irq -> reader */
+	int ch;			/* channel id: tiny_irq -> reader */
 	int irq;		/* sim id of tiny_irq */
 	int pages;
 	int sent;		/* interrupts handled, up to pages */
 } S;
 
-/* Step 4: the actors, plain C against kernel.h, mm.h and channel.h. */
+/* Step 4: the actors, plain C against kernel.h and scn_alloc() & co. */
 static void tiny_irq(void *arg)
 {
-	struct page *page;
+	void *page;
 
 	if (__atomic_load_n(&S.sent, __ATOMIC_ACQUIRE) >= S.pages)
 		return;			/* a spurious interrupt: no work */
 	scn_point();
-	page = alloc_page(GFP_ATOMIC | __GFP_NOWARN);
+	page = scn_alloc(GFP_ATOMIC | __GFP_NOWARN, 0);
 	if (page) {
-		ledger_touch(page);	/* fill it */
-		if (chan_give(&S.ch, page, 0))
-			__free_page(page);	/* channel full: drop */
+		scn_touch(page);	/* fill it */
+		if (scn_give(S.ch, page, 0))
+			scn_free(page, 0);	/* channel full: drop */
 	}
 	if (__atomic_add_fetch(&S.sent, 1, __ATOMIC_ACQ_REL) < S.pages)
 		sim_raise_hardirq(S.irq);	/* the next one */
@@ -51,15 +48,15 @@ static void tiny_irq(void *arg)
 static void reader(void *arg)
 {
 	unsigned int order;
-	struct page *page;
+	void *page;
 
 	sim_raise_hardirq(S.irq);
 	for (;;) {
 		bool last = __atomic_load_n(&S.sent, __ATOMIC_ACQUIRE) >= S.pages;
 
-		while ((page = chan_take(&S.ch, &order))) {
-			ledger_touch(page);	/* read it */
-			__free_pages(page, order);
+		while ((page = scn_take(S.ch, &order))) {
+			scn_touch(page);	/* read it */
+			scn_free(page, order);
 			scn_progress(1);
 		}
 		if (last)
@@ -75,7 +72,7 @@ static int tiny_setup(const struct scn_run *run)
 
 	memset(&S, 0, sizeof(S));
 	S.pages = run->param[P_pages];
-	err = chan_init(&S.ch, run->param[P_chan] ? CHAN_SPSC : CHAN_LOCKED, 4, 0);
+	err = scn_chan_init(S.ch, run->param[P_chan] ? CHAN_SPSC : CHAN_LOCKED, 4);
 	if (err)
 		return err;
 	S.irq = scn_add_hardirq(0, "tiny_irq", tiny_irq, NULL, 2);
@@ -87,10 +84,10 @@ static int tiny_setup(const struct scn_run *run)
 static void tiny_finish(void)
 {
 	unsigned int order;
-	struct page *page;
+	void *page;
 
-	while ((page = chan_take(&S.ch, &order)))
-		__free_pages(page, order);
+	while ((page = scn_take(S.ch, &order)))
+		scn_free(page, order);
 }
 
 /* Step 6: the descriptor. */

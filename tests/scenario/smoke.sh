@@ -7,6 +7,10 @@
 #     with no crash (exit 0, no artifact), with the scenario mutator;
 #   - so does the AFL++ target, when afl-fuzz is installed (afl-fuzz
 #     exits 0 even after a crash: fuzzer_stats decides);
+#   - on the pool (fuzz/allocs.def, chosen at run time): the seeds replay
+#     clean with `run --alloc pool`, the libFuzzer target runs clean with
+#     LABYRINTH_ALLOC=pool, and an unknown allocator exits 2 naming the
+#     known ones;
 # and the scenario of docs/scenarios.md is the one tests/ builds.
 # Ends with "N passed, N failed"; exits non-zero on any failure.
 set -uo pipefail
@@ -63,6 +67,27 @@ for n in "$@"; do
 	grep -q 'found LLVMFuzzerCustomMutator' "$tmp/$n.fuzz" &&
 		ok "$n: libFuzzer uses the scenario mutator" ||
 		ko "$n: libFuzzer does not use LLVMFuzzerCustomMutator"
+	# the same target and tool on the pool, chosen at run time
+	if "$tool" run --alloc pool "$seeds" >"$tmp/$n.pool" 2>&1 &&
+	   ! grep -qv ': clean, trace' "$tmp/$n.pool"; then
+		ok "$n: $(wc -l <"$tmp/$n.pool") seeds replay clean on the pool (--alloc pool)"
+	else
+		ko "$n: seed replay on the pool"; cat "$tmp/$n.pool"
+	fi
+	"$tool" run --alloc nope "$seeds" >"$tmp/$n.nope" 2>&1; r1=$?
+	LABYRINTH_ALLOC=nope "$B/fuzz/$n-libfuzzer" -runs=1 "$tmp/$n/corpus" >>"$tmp/$n.nope" 2>&1; r2=$?
+	[ $r1 -eq 2 ] && [ $r2 -eq 2 ] &&
+	   [ "$(grep -c "unknown allocator 'nope' (known: labyrinth, pool)" "$tmp/$n.nope")" = 2 ] &&
+		ok "$n: an unknown allocator exits 2 with the known names" ||
+		ko "$n: --alloc nope exits $r1, LABYRINTH_ALLOC=nope $r2, want 2 2"
+	rm -rf "$tmp/$n/art"; mkdir -p "$tmp/$n/art"
+	if LABYRINTH_ALLOC=pool "$B/fuzz/$n-libfuzzer" -runs="$RUNS" -seed=1 -timeout=60 \
+		-max_len=540 "${dict[@]}" -artifact_prefix="$tmp/$n/art/" "$tmp/$n/corpus" \
+		>"$tmp/$n.fuzzpool" 2>&1 && [ -z "$(ls -A "$tmp/$n/art")" ]; then
+		ok "$n: libFuzzer on the pool, $RUNS runs from the seeds, no crash"
+	else
+		ko "$n: libFuzzer smoke run on the pool"; tail -n 40 "$tmp/$n.fuzzpool"
+	fi
 	# AFL++, when it is installed and its targets were built
 	if [ -x "$B/fuzz/$n-afl" ] && command -v afl-fuzz >/dev/null; then
 		out=$tmp/$n/afl
