@@ -8,7 +8,7 @@ $(B)/libprogram.a: $(PROG_OBJS)
 	ar rcs $@ $^
 
 # libinterp.a: the interpreter and the adapter for labyrinth's allocator.
-INTERP_SRCS := fuzz/interp.c fuzz/alloc_labyrinth.c
+INTERP_SRCS := fuzz/interp.c fuzz/alloc_labyrinth.c fuzz/ctxcov.c
 INTERP_OBJS := $(INTERP_SRCS:%.c=$(B)/%.o)
 $(B)/libinterp.a: $(INTERP_OBJS)
 	@rm -f $@

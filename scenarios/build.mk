@@ -12,7 +12,7 @@
 
 SCN_NAMES := $(shell sed -n 's/^SCENARIO(\([a-z0-9_]*\)).*/\1/p' fuzz/scenarios.def)
 
-SCN_LIB_SRCS := fuzz/scenario_input.c fuzz/scenario_run.c
+SCN_LIB_SRCS := fuzz/scenario_input.c fuzz/scenario_run.c fuzz/ctxcov.c
 $(B)/libscenario.a: $(SCN_LIB_SRCS:%.c=$(B)/%.o)
 	@rm -f $@
 	ar rcs $@ $^

@@ -15,6 +15,29 @@ $(B)/tests/fuzz/ops-bug-libfuzzer: $(B)/fuzz/ops.o $(B)/tests/fuzz/test_bug.o $(
 $(B)/tests/fuzz/test_interp: $(B)/tests/fuzz/test_interp.o $(FUZZ_LIBS)
 	$(CC) $(LDFLAGS) $(B)/tests/fuzz/test_interp.o $(FUZZ_LINK) -o $@ -lcmocka $(LDLIBS)
 TESTS += $(B)/tests/fuzz/test_interp
+# Context-aware coverage (tests/fuzz/test_ctxcov.c): fuzz/ctxcov.c with
+# the engines' instrumentation, the test as their runtime. The object
+# comes before the libraries, so libinterp.a's plain copy stays out.
+CTXCOV_TEST_LIBS := $(FUZZ_LIBS) $(B)/libscenarios.a $(B)/libscenario.a
+$(B)/tests/fuzz/ctxcov-counters.o: fuzz/ctxcov.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -O2 -fsanitize-coverage=inline-8bit-counters,pc-table -MMD -MP -c $< -o $@
+$(B)/tests/fuzz/ctxcov-guards.o: fuzz/ctxcov.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -O1 -fsanitize-coverage=trace-pc-guard -MMD -MP -c $< -o $@
+$(B)/tests/fuzz/test_ctxcov_guard.o: tests/fuzz/test_ctxcov.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -DCTXCOV_TEST_GUARDS -MMD -MP -c $< -o $@
+$(B)/tests/fuzz/test_ctxcov: $(B)/tests/fuzz/test_ctxcov.o $(B)/tests/fuzz/ctxcov-counters.o \
+		$(CTXCOV_TEST_LIBS)
+	$(CC) $(LDFLAGS) $(filter %.o,$^) -Wl,--start-group $(CTXCOV_TEST_LIBS) -Wl,--end-group \
+		-o $@ -lcmocka $(LDLIBS)
+$(B)/tests/fuzz/test_ctxcov_guard: $(B)/tests/fuzz/test_ctxcov_guard.o \
+		$(B)/tests/fuzz/ctxcov-guards.o $(CTXCOV_TEST_LIBS)
+	$(CC) $(LDFLAGS) $(filter %.o,$^) -Wl,--start-group $(CTXCOV_TEST_LIBS) -Wl,--end-group \
+		-o $@ -lcmocka $(LDLIBS)
+TESTS += $(B)/tests/fuzz/test_ctxcov $(B)/tests/fuzz/test_ctxcov_guard
+
 $(B)/tests/fuzz/ops-bug-afl: $(B)/fuzz/ops.o $(B)/tests/fuzz/test_bug.o $(FUZZ_LIBS)
 	$(CC) $(LDFLAGS) -fsanitize=fuzzer $(B)/fuzz/ops.o $(B)/tests/fuzz/test_bug.o $(FUZZ_LINK) -o $@ $(LDLIBS)
 
