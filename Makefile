@@ -103,10 +103,10 @@ list-tsan-tests:
 	@echo $(TSAN_TESTS)
 
 # The fuzzing job (fuzz/fuzz.sh; variables TARGET ENGINE SAN DEBUG JOBS
-# FUZZ_TIME, docs/programs.md). `make repro CRASH=FILE` replays a finding.
+# FUZZ_TIME FUZZ_RUNS, docs/programs.md). `make repro CRASH=FILE` replays a finding.
 fuzz: deps-check
 	@TARGET=$(TARGET) ENGINE=$(ENGINE) SAN=$(SAN) DEBUG=$(FUZZ_DEBUG) JOBS=$(JOBS) \
-		FUZZ_TIME=$(FUZZ_TIME) BUILD=$(BUILD) MAKE="$(MAKE)" fuzz/fuzz.sh
+		FUZZ_TIME=$(FUZZ_TIME) FUZZ_RUNS=$(FUZZ_RUNS) BUILD=$(BUILD) MAKE="$(MAKE)" fuzz/fuzz.sh
 
 # The unattended campaign: every target, every engine, triage, coverage
 # (ci/nightly.sh, docs/nightly.md; NIGHTLY_TIME JOBS ZOO NIGHTLY_TARGETS

@@ -6,6 +6,7 @@
 #   $(B)/fuzz/<name>-libfuzzer    libFuzzer target
 #   $(B)/fuzz/<name>-afl          AFL++ target (afl-clang-fast, on demand)
 #   $(B)/corpus/<name>/*.bin      the seeds corpus/<name>/*.lab, assembled
+#                                 (`make seeds-<name>`, as `make fuzz` asks)
 #   $(B)/libscenarios.a           all of them with the registry table
 # `make scenarios` builds the tools, the libFuzzer targets and the seeds;
 # `make scenarios-afl` the AFL++ targets.
@@ -88,6 +89,8 @@ $(B)/corpus/$(1)/%.bin: $(3)/%.lab $(B)/fuzz/scn-$(1)
 	$(B)/fuzz/scn-$(1) asm $$< -o $$@
 
 SCN_SEEDS_$(1) := $$(patsubst $(3)/%.lab,$(B)/corpus/$(1)/%.bin,$$(wildcard $(3)/*.lab))
+.PHONY: seeds-$(1)
+seeds-$(1): $$(SCN_SEEDS_$(1))
 SCN_ALL += $(B)/fuzz/scn-$(1) $(B)/fuzz/$(1)-libfuzzer $$(SCN_SEEDS_$(1))
 SCN_ALL_AFL += $(B)/fuzz/$(1)-afl
 endef

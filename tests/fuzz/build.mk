@@ -49,7 +49,7 @@ FUZZ_LF_CFLAGS := -fsanitize=fuzzer-no-link -fno-sanitize-coverage=trace-cmp
 FUZZ_LF_B := $(BUILD)/libfuzzer/$(SAN)-nodebug
 FUZZ_AFL_B := $(BUILD)/afl/$(SAN)-nodebug
 FUZZ_SUBST = sed -e 's|@B@|$(B)|g; s|@BUILD@|$(BUILD)|g; s|@LF@|$(FUZZ_LF_B)|g; \
-	s|@AF@|$(FUZZ_AFL_B)|g; s|@TARGETS@|$(FUZZ_TARGETS)|g' $< > $@ && chmod +x $@
+	s|@AF@|$(FUZZ_AFL_B)|g; s|@TARGETS@|$(FUZZ_TARGETS)|g; s|@SCENARIOS@|$(SCN_NAMES)|g' $< > $@ && chmod +x $@
 
 .PHONY: fuzz-engine-libfuzzer fuzz-engine-afl
 fuzz-engine-libfuzzer:
@@ -77,6 +77,13 @@ $(B)/tests/fuzz/smoke-afl: tests/fuzz/smoke-afl.sh tests/fuzz/lib.sh \
 		$(B)/tests/fuzz/ops-bug-replay seeds-ops fuzz-engine-afl
 	@mkdir -p $(@D)
 	$(FUZZ_SUBST)
+# make fuzz TARGET=<scenario> and make repro of scenario findings; the
+# fuzzing builds come from make fuzz itself (fuzz/fuzz.sh)
+$(B)/tests/fuzz/test-fuzz-targets: tests/fuzz/test-fuzz-targets.sh tests/fuzz/lib.sh \
+		$(SCN_NAMES:%=$(B)/fuzz/scn-%) $(SCN_NAMES:%=seeds-%)
+	@mkdir -p $(@D)
+	$(FUZZ_SUBST)
+TESTS += $(B)/tests/fuzz/test-fuzz-targets
 TESTS += $(B)/tests/fuzz/replay-seeds $(B)/tests/fuzz/test-labyrinth \
 	 $(B)/tests/fuzz/smoke-libfuzzer $(B)/tests/fuzz/smoke-afl
 
