@@ -73,6 +73,7 @@ $(SCN_FZ)/scn_target-$(1).o: fuzz/scenario_target.c
 	$$(CC) $$(CFLAGS) -fsanitize=fuzzer-no-link -DSCN_NAME=$(1) -MMD -MP -c $$< -o $$@
 
 $(B)/fuzz/$(1)-libfuzzer: $(SCN_FZ)/scn_target-$(1).o $(SCN_FZ)/$(2:.c=.o) $(SCN_FZ)/libscncore.a
+	@mkdir -p $$(@D)
 	$$(CC) $$(LDFLAGS) -fsanitize=fuzzer $$(filter %.o,$$^) -Wl,--start-group \
 		$$(filter %.a,$$^) -Wl,--end-group -o $$@ $$(LDLIBS)
 
@@ -81,6 +82,7 @@ $(SCN_AFL)/scn_target-$(1).o: fuzz/scenario_target.c
 	AFL_QUIET=1 $$(AFL_CC) $$(CFLAGS) -DSCN_NAME=$(1) -MMD -MP -c $$< -o $$@
 
 $(B)/fuzz/$(1)-afl: $(SCN_AFL)/scn_target-$(1).o $(SCN_AFL)/$(2:.c=.o) $(SCN_AFL)/libscncore.a
+	@mkdir -p $$(@D)
 	AFL_QUIET=1 $$(AFL_CC) $$(LDFLAGS) -fsanitize=fuzzer $$(filter %.o,$$^) \
 		-Wl,--start-group $$(filter %.a,$$^) -Wl,--end-group -o $$@ $$(LDLIBS)
 
