@@ -104,11 +104,11 @@ list-tsan-tests:
 	@echo $(TSAN_TESTS)
 
 # The fuzzing job (fuzz/fuzz.sh; variables TARGET ENGINE SAN DEBUG JOBS
-# FUZZ_TIME, docs/programs.md; ALLOC=name runs the targets on that
-# adapter of fuzz/allocs.def). `make repro CRASH=FILE` replays a finding.
+# FUZZ_TIME FUZZ_RUNS, docs/programs.md; ALLOC=name runs the targets on
+# that adapter of fuzz/allocs.def). `make repro CRASH=FILE` replays a finding.
 fuzz: deps-check
 	@$(if $(ALLOC),LABYRINTH_ALLOC=$(ALLOC)) TARGET=$(TARGET) ENGINE=$(ENGINE) SAN=$(SAN) DEBUG=$(FUZZ_DEBUG) JOBS=$(JOBS) \
-		FUZZ_TIME=$(FUZZ_TIME) BUILD=$(BUILD) MAKE="$(MAKE)" fuzz/fuzz.sh
+		FUZZ_TIME=$(FUZZ_TIME) FUZZ_RUNS=$(FUZZ_RUNS) BUILD=$(BUILD) MAKE="$(MAKE)" fuzz/fuzz.sh
 
 # The unattended campaign: every target, every engine, triage, coverage
 # (ci/nightly.sh, docs/nightly.md; NIGHTLY_TIME JOBS ZOO NIGHTLY_TARGETS

@@ -204,6 +204,26 @@ bool mm_is_valid(void)
 	return lru_is_valid();
 }
 
+int mm_zone_wmark_band(int zone)
+{
+	struct pglist_data *pgdat = NODE_DATA();
+	struct zone *z;
+	long free;
+
+	if (!pgdat->up || zone < 0 || zone >= MAX_NR_ZONES)
+		return -1;
+	z = &pgdat->node_zones[zone];
+	/* zone_page_state(): a lockless snapshot, no race_point() */
+	free = zone_free_pages(z);
+	if (free > (long)wmark_pages(z, WMARK_HIGH))
+		return MM_BAND_ABOVE_HIGH;
+	if (free > (long)wmark_pages(z, WMARK_LOW))
+		return MM_BAND_HIGH_LOW;
+	if (free > (long)wmark_pages(z, WMARK_MIN))
+		return MM_BAND_LOW_MIN;
+	return MM_BAND_BELOW_MIN;
+}
+
 int mm_zone_info(int zone, struct mm_zone_info *out)
 {
 	struct pglist_data *pgdat = NODE_DATA();

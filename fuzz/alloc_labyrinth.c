@@ -186,6 +186,12 @@ static void lab_kswapd_hold(bool hold)
 	mm_kswapd_hold(hold);
 }
 
+/* The programs allocate without __GFP_DMA: ZONE_NORMAL comes first. */
+static int lab_band(void)
+{
+	return mm_zone_wmark_band(ZONE_NORMAL);
+}
+
 static unsigned long lab_pfn(void *h)
 {
 	return page_to_pfn(h);
@@ -222,6 +228,7 @@ const struct lab_alloc_ops lab_alloc_labyrinth = {
 	.release = lab_release,
 	.drain = lab_drain,
 	.kswapd_hold = lab_kswapd_hold,
+	.band = lab_band,
 	.pfn = lab_pfn,
 	.drain_channels = lab_drain_channels,
 };

@@ -83,6 +83,13 @@ struct lab_alloc_ops {
 	void (*release)(void);
 	void (*drain)(bool all_cpus);
 	void (*kswapd_hold)(bool hold);
+	/*
+	 * How full the allocator is now, as enum mm_wmark_band (0: plenty
+	 * .. 3: below its last line), for context-aware coverage
+	 * (fuzz/ctxcov.h). A lockless read, never a scheduling point. May
+	 * be NULL (band 0).
+	 */
+	int (*band)(void);
 	/* A handle's frame number, for the trace and per-frame records (may be NULL). */
 	unsigned long (*pfn)(void *h);
 	/*

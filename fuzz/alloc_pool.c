@@ -491,6 +491,20 @@ static long line_free(int line)
 	}
 }
 
+/* The fill band on the same fractions as the exhaust lines above. */
+static int pa_band(void)
+{
+	long free = (long)(gen_pool_avail(P.pool) >> POOL_GRANULE_ORDER);
+
+	if (free > line_free(LINE_HIGH))
+		return MM_BAND_ABOVE_HIGH;
+	if (free > line_free(LINE_LOW))
+		return MM_BAND_HIGH_LOW;
+	if (free > line_free(LINE_MIN))
+		return MM_BAND_LOW_MIN;
+	return MM_BAND_BELOW_MIN;
+}
+
 static void pa_exhaust(int zone, int line)
 {
 	gen_pool_ballast_fill(P.pool, line_free(line));
@@ -602,6 +616,7 @@ const struct lab_alloc_ops lab_alloc_pool = {
 	.pool_free = pa_pool_free,
 	.exhaust = pa_exhaust,
 	.release = pa_release,
+	.band = pa_band,
 	.pfn = pa_pfn,
 	.drain_channels = pa_drain_channels,
 };

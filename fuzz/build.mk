@@ -18,8 +18,9 @@ ALLOC_LIBS := $(ALLOC_DIRS:%=$(B)/lib%.a)
 ALLOC_LIB_SRCS = $(foreach d,$(ALLOC_DIRS),$(wildcard $(d)/*.c))
 $(B)/fuzz/alloc_table.o: fuzz/allocs.def
 
-# libinterp.a: the interpreter and every adapter of the registry.
-INTERP_SRCS := fuzz/interp.c $(ALLOC_SRCS)
+# libinterp.a: the interpreter, every adapter of the registry and the
+# context-aware coverage (fuzz/ctxcov.c).
+INTERP_SRCS := fuzz/interp.c $(ALLOC_SRCS) fuzz/ctxcov.c
 INTERP_OBJS := $(INTERP_SRCS:%.c=$(B)/%.o)
 $(B)/libinterp.a: $(INTERP_OBJS)
 	@rm -f $@
@@ -72,13 +73,21 @@ $(error ALLOC=$(ALLOC): unknown allocator (known: $(ALLOC_NAMES)))
 endif
 endif
 FUZZ_TIME ?= 60
+FUZZ_RUNS ?= 0
 FUZZ_DEBUG ?= $(if $(filter command line,$(origin DEBUG)),$(DEBUG),0)
 
-# `make repro CRASH=FILE`: replay a finding with the trace.
+# `make repro CRASH=FILE`: replay a finding with the trace. A finding of
+# a scenario target (TARGET=<scenario>, or a file under crashes/<scenario>/
+# where `make fuzz` keeps them) replays with that scenario's own tool,
+# scn-<name> run: its bytes are a scenario input, not a program.
+REPRO_SCNS := $(shell sed -n 's/^SCENARIO(\([a-z0-9_]*\)).*/\1/p' fuzz/scenarios.def)
+REPRO_SCN := $(firstword $(filter $(REPRO_SCNS),$(TARGET)) \
+	$(filter $(REPRO_SCNS),$(notdir $(patsubst %/,%,$(dir $(CRASH))))))
+REPRO_TOOL := $(if $(REPRO_SCN),$(B)/fuzz/scn-$(REPRO_SCN),$(B)/tools/labyrinth)
 .PHONY: repro
-repro: $(B)/tools/labyrinth
-	@test -n "$(CRASH)" || { echo "usage: make repro CRASH=FILE" >&2; exit 2; }
-	@$(if $(filter tsan,$(SAN)),setarch $$(uname -m) -R) $(B)/tools/labyrinth run -v \
+repro: $(REPRO_TOOL)
+	@test -n "$(CRASH)" || { echo "usage: make repro CRASH=FILE [TARGET=ops|<scenario>] [ALLOC=name]" >&2; exit 2; }
+	@$(if $(filter tsan,$(SAN)),setarch $$(uname -m) -R) $(REPRO_TOOL) run -v \
 		$(if $(ALLOC),--alloc $(ALLOC)) $(CRASH); rc=$$?; \
 	if [ $$rc = 1 ]; then echo "repro: reproduced (the report above)"; exit 0; \
 	elif [ $$rc = 0 ]; then echo "repro: ran clean, did not reproduce" >&2; exit 1; \

@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # fuzz/fuzz.sh: the `make fuzz` job (docs/programs.md, "make fuzz").
 #
-# Builds TARGET for ENGINE with SAN, seeds its corpus from the shipped
-# .lab seeds, fuzzes for FUZZ_TIME seconds (0: until stopped) with JOBS
+# Builds TARGET (ops, or a scenario: a SCENARIO() line of
+# fuzz/scenarios.def) for ENGINE with SAN, seeds its corpus from the
+# shipped .lab seeds, fuzzes for FUZZ_TIME seconds (0: until stopped) with JOBS
 # processes, shows progress, then prints a summary (executions, exec/s,
 # corpus size, coverage, findings) and for each finding its signature
 # and the `make repro` line. Findings are kept in crashes/<target>/.
 #
-# Variables: TARGET=ops ENGINE=libfuzzer|afl SAN=asan|tsan|none
+# Variables: TARGET=ops|nic|block|... ENGINE=libfuzzer|afl SAN=asan|tsan|none
 #            DEBUG=0|1 JOBS=N FUZZ_TIME=SECONDS BUILD=build MAKE=make
 #            FUZZ_AFL_MUTATOR=0 (AFL++ without the structure-aware mutator)
+#            FUZZ_RUNS=N (also stop after N executions; 0: no bound)
+#            FUZZ_WORK=DIR FUZZ_CRASHES=DIR (tests: elsewhere than the
+#            campaign's $BUILD/fuzz-work/ENGINE/TARGET and crashes/TARGET)
 set -uo pipefail
 
 TARGET=${TARGET:-ops}
@@ -18,6 +22,7 @@ SAN=${SAN:-asan}
 DEBUG=${DEBUG:-0}
 JOBS=${JOBS:-1}
 FUZZ_TIME=${FUZZ_TIME:-60}
+FUZZ_RUNS=${FUZZ_RUNS:-0}
 BUILD=${BUILD:-build}
 MAKE=${MAKE:-make}
 
@@ -27,7 +32,18 @@ case "$ENGINE" in libfuzzer|afl) ;; *) die "ENGINE must be libfuzzer or afl (got
 case "$SAN" in asan|tsan|none) ;; *) die "SAN must be asan, tsan or none (got '$SAN')" ;; esac
 [[ "$JOBS" =~ ^[1-9][0-9]*$ ]] || die "JOBS must be a positive number (got '$JOBS')"
 [[ "$FUZZ_TIME" =~ ^[0-9]+$ ]] || die "FUZZ_TIME must be seconds, 0 for no limit (got '$FUZZ_TIME')"
-[ -f "fuzz/$TARGET.c" ] || die "no target '$TARGET' (fuzz/$TARGET.c)"
+[[ "$FUZZ_RUNS" =~ ^[0-9]+$ ]] || die "FUZZ_RUNS must be a number of executions, 0 for no limit (got '$FUZZ_RUNS')"
+# ops is fuzz/ops.c; a scenario target is fuzz/scenario_target.c built
+# for one SCENARIO() line, and replays with its own tool, scn-<name>
+SCENARIOS=$(sed -n 's/^SCENARIO(\([a-z0-9_]*\)).*/\1/p' fuzz/scenarios.def | tr '\n' ' ')
+if [ "$TARGET" = ops ]; then
+	SCN=
+elif [[ " $SCENARIOS" == *" $TARGET "* ]]; then
+	SCN=$TARGET
+else
+	die "no target '$TARGET': TARGET is ops or a scenario of fuzz/scenarios.def (${SCENARIOS% })"
+fi
+tsan_bin=$TARGET-replay tsan_run=; [ -n "$SCN" ] && tsan_bin=scn-$TARGET tsan_run=" run"
 if [ "$SAN" = tsan ] && [ -z "${FUZZ_TSAN_ANYWAY:-}" ]; then
 	# clang 14 instruments the engines' own coverage counter writes, and
 	# the machine's fibers are separate threads to TSan: every input
@@ -35,24 +51,26 @@ if [ "$SAN" = tsan ] && [ -z "${FUZZ_TSAN_ANYWAY:-}" ]; then
 	die "SAN=tsan: with clang 14 both engines' coverage counters race between the
   machine's fibers under TSan, so every input would be a false finding
   (docs/programs.md). Fuzz with SAN=asan and replay under TSan instead:
-  make SAN=tsan build/tsan/fuzz/$TARGET-replay && setarch \$(uname -m) -R build/tsan/fuzz/$TARGET-replay DIR
+  make SAN=tsan build/tsan/fuzz/$tsan_bin && setarch \$(uname -m) -R build/tsan/fuzz/$tsan_bin$tsan_run DIR
   (FUZZ_TSAN_ANYWAY=1 overrides this check.)"
 fi
 [ -d "corpus/$TARGET" ] || die "no seeds for '$TARGET' (corpus/$TARGET/)"
 
 V=$SAN; [ "$DEBUG" = 1 ] || V=$SAN-nodebug
 HOST=$BUILD/$V				# replay binary, labyrinth, assembled seeds
+REPLAY=("$HOST/tools/labyrinth" run)	# a finding's replay (exit 1: a report)
+[ -n "$SCN" ] && REPLAY=("$HOST/fuzz/scn-$TARGET" run)
 case "$ENGINE" in
 libfuzzer) EB=$BUILD/libfuzzer; BIN=$EB/$V/fuzz/$TARGET-libfuzzer ;;
 afl)       EB=$BUILD/afl;       BIN=$EB/$V/fuzz/$TARGET-afl ;;
 esac
-WORK=$BUILD/fuzz-work/$ENGINE/$TARGET	# the growing corpus / AFL output
-CRASHES=crashes/$TARGET
+WORK=${FUZZ_WORK:-$BUILD/fuzz-work/$ENGINE/$TARGET}	# the growing corpus / AFL output
+CRASHES=${FUZZ_CRASHES:-crashes/$TARGET}
 mkdir -p "$WORK" "$CRASHES"
 
-echo "== make fuzz: TARGET=$TARGET ENGINE=$ENGINE SAN=$SAN DEBUG=$DEBUG JOBS=$JOBS FUZZ_TIME=$FUZZ_TIME"
+echo "== make fuzz: TARGET=$TARGET ENGINE=$ENGINE SAN=$SAN DEBUG=$DEBUG JOBS=$JOBS FUZZ_TIME=$FUZZ_TIME$([ "$FUZZ_RUNS" = 0 ] || echo " FUZZ_RUNS=$FUZZ_RUNS")"
 echo "== building"
-$MAKE --no-print-directory -s SAN="$SAN" DEBUG="$DEBUG" "$HOST/tools/labyrinth" "seeds-$TARGET" \
+$MAKE --no-print-directory -s SAN="$SAN" DEBUG="$DEBUG" "${REPLAY[0]}" "seeds-$TARGET" \
 	>/dev/null || die "build of the host tools failed"
 case "$ENGINE" in
 libfuzzer)
@@ -110,6 +128,7 @@ libfuzzer)
 	cp -n "$HOST/corpus/$TARGET/"*.bin "$CORPUS/" 2>/dev/null
 	flags=($(opt_flags libfuzzer) -print_final_stats=1 -artifact_prefix="$CRASHES/")
 	[ "$FUZZ_TIME" -gt 0 ] && flags+=(-max_total_time="$FUZZ_TIME")
+	[ "$FUZZ_RUNS" -gt 0 ] && flags+=(-runs="$FUZZ_RUNS")
 	if [ "$JOBS" -gt 1 ]; then
 		# fork mode keeps going after a crash and saves each one
 		flags+=(-fork="$JOBS" -ignore_crashes=1)
@@ -143,6 +162,7 @@ afl)
 	args=(-i "$IN" -o "$OUT" -t "${tmo:-10000}")
 	[ -f "fuzz/$TARGET.dict" ] && args+=(-x "fuzz/$TARGET.dict")
 	[ "$FUZZ_TIME" -gt 0 ] && args+=(-V "$FUZZ_TIME")
+	[ "$FUZZ_RUNS" -gt 0 ] && args+=(-E "$FUZZ_RUNS")
 	# no @@: the harness reads shared memory (TOOLCHAIN.md)
 	pids=()
 	"${SETARCH[@]}" afl-fuzz "${args[@]}" -M main -- "$BIN" > "$WORK/main.log" 2>&1 &
@@ -202,10 +222,13 @@ printf '  coverage     %s\n' "${cov:-"-"}"
 printf '  findings     %s new in %s/\n' "$nnew" "$CRASHES"
 rc=0
 repro_san=; [ "$SAN" = asan ] || repro_san=" SAN=$SAN"
+[ -n "$SCN" ] && repro_san="$repro_san TARGET=$TARGET"	# make repro replays with scn-<name>
+# a finding on another allocator replays on that allocator
+[ -n "${LABYRINTH_ALLOC:-}" ] && repro_san="$repro_san ALLOC=$LABYRINTH_ALLOC"
 for f in $new; do
 	# a detector's signature from the replay; else the sanitizer's own
 	# SUMMARY line from the engine binary running just that file
-	sig=$("${SETARCH[@]}" "$HOST/tools/labyrinth" run "$CRASHES/$f" 2>/dev/null |
+	sig=$("${SETARCH[@]}" "${REPLAY[@]}" "$CRASHES/$f" 2>/dev/null |
 		sed -nE 's/.*signature: (.*)/\1/p' | tail -n1)
 	[ -n "$sig" ] || sig=$(timeout 60 "${SETARCH[@]}" "$BIN" "$CRASHES/$f" 2>&1 |
 		sed -nE 's/^SUMMARY: ([A-Za-z]+Sanitizer: .*)/\1/p' | head -n1)

@@ -32,6 +32,7 @@
 #include "check/oracle.h"
 #include "faultinject/fault.h"
 #include "sim/sim.h"
+#include "fuzz/ctxcov.h"
 #include "fuzz/interp.h"
 #include "fuzz/program_int.h"
 
@@ -202,30 +203,56 @@ static void push_held(struct actor_rt *r, uint8_t what)
 	}
 }
 
+/* The allocator's fill band for context-aware coverage (ctxcov.h). */
+static int band(void)
+{
+	return I.ops->band ? I.ops->band() : 0;
+}
+
 static void free_slot(struct actor_rt *r, struct slot_rt *s)
 {
+	int b;
+
 	if (!s->h)
 		return;
-	if (s->pool >= 0)
+	b = band();
+	ctxcov_begin();
+	if (s->pool >= 0) {
 		I.ops->pool_free(s->pool, s->h);
-	else
+		ctxcov_note(CTXCOV_POOL_FREE, s->order, 0, b,
+			    ctxcov_fallback() ? CTXCOV_FALLBACK : CTXCOV_OK);
+	} else {
 		I.ops->free(s->h, s->order, NULL);
+		ctxcov_note(CTXCOV_FREE, s->order, 0, b, CTXCOV_OK);
+	}
 	s->h = NULL;
+}
+
+/* After an allocating op: NULL, a way round (ctxcov.h), or plain success. */
+static enum ctxcov_outcome alloc_outcome(const void *h)
+{
+	return !h ? CTXCOV_NULL : ctxcov_fallback() ? CTXCOV_FALLBACK : CTXCOV_OK;
 }
 
 static void run_op(struct actor_rt *r, const struct prog_op *op)
 {
 	const struct lab_alloc_ops *o = I.ops;
 	struct slot_rt *s = &r->slot[op->a % PROG_NR_SLOTS];
-	unsigned int order;
+	unsigned int order = 0;
+	gfp_t gfp;
+	int b;
 
 	if (I.trace_ops)
 		note_op(r, op);
 	switch (op->code) {
 	case OP_ALLOC:
-		s->h = o->alloc(program_gfp_mask(op->b), op->c, NULL);
+		gfp = program_gfp_mask(op->b);
+		b = band();
+		ctxcov_begin();
+		s->h = o->alloc(gfp, op->c, NULL);
 		s->order = op->c;
 		s->pool = -1;
+		ctxcov_note(CTXCOV_ALLOC, op->c, gfp, b, alloc_outcome(s->h));
 		if (I.trace_ops)
 			sim_trace_note("%s: alloc -> %s", r->name, s->h ? "page" : "NULL");
 		break;
@@ -240,20 +267,31 @@ static void run_op(struct actor_rt *r, const struct prog_op *op)
 	case OP_GIVE:
 		if (!s->h)
 			break;
-		if (o->give(op->b, s->h, s->order, NULL))
+		b = band();
+		if (o->give(op->b, s->h, s->order, NULL)) {
+			ctxcov_note(CTXCOV_GIVE, s->order, 0, b, CTXCOV_FALLBACK);
 			free_slot(r, s);	/* ring full: drop it, as a driver does */
+		} else {
+			ctxcov_note(CTXCOV_GIVE, s->order, 0, b, CTXCOV_OK);
+		}
 		s->h = NULL;
 		break;
 	case OP_TAKE:
+		b = band();
 		s->h = o->take(op->b, &order, NULL);
 		s->order = order;
 		s->pool = -1;
+		ctxcov_note(CTXCOV_TAKE, order, 0, b, s->h ? CTXCOV_OK : CTXCOV_NULL);
 		break;
 	case OP_PALLOC:
 		if (o->pool_alloc) {
-			s->h = o->pool_alloc(op->b, program_gfp_mask(op->c));
+			gfp = program_gfp_mask(op->c);
+			b = band();
+			ctxcov_begin();
+			s->h = o->pool_alloc(op->b, gfp);
 			s->order = op->b;
 			s->pool = op->b;
+			ctxcov_note(CTXCOV_POOL_ALLOC, op->b, gfp, b, alloc_outcome(s->h));
 		}
 		break;
 	case OP_PFREE:
@@ -459,6 +497,7 @@ int interp_run(const struct program *p, const struct interp_config *cfg,
 	}
 
 	checkers_attach(true);
+	ctxcov_attach(false);
 	err = I.ops->init(&p->machine);
 	if (err) {
 		snprintf(res->error, sizeof(res->error), "allocator init: %d", err);

@@ -30,6 +30,7 @@
 #include "check/report.h"
 #include "faultinject/fault.h"
 #include "sim/sim.h"
+#include "fuzz/ctxcov.h"
 #include "fuzz/scenario.h"
 
 static const char *const zone_plan_names[MAX_NR_ZONES] = { "DMA", "NORMAL" };
@@ -278,6 +279,7 @@ int scn_run(const struct scn_input *in, const struct scn_config *cfg,
 
 	/* listeners first: the ledger must see the initial page-cache fill */
 	checkers_attach(true);		/* every CPU is a fiber of this thread */
+	ctxcov_attach(true);		/* the allocator's events feed ctxcov.h */
 	mc = s->mm;
 	mc.nr_cpus = run.nr_cpus;
 	mc.kswapd = in->kswapd != SCN_KSWAPD_OFF;

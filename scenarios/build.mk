@@ -6,13 +6,15 @@
 #   $(B)/fuzz/<name>-libfuzzer    libFuzzer target
 #   $(B)/fuzz/<name>-afl          AFL++ target (afl-clang-fast, on demand)
 #   $(B)/corpus/<name>/*.bin      the seeds corpus/<name>/*.lab, assembled
+#                                 (`make seeds-<name>`, as `make fuzz` asks)
 #   $(B)/libscenarios.a           all of them with the registry table
 # `make scenarios` builds the tools, the libFuzzer targets and the seeds;
 # `make scenarios-afl` the AFL++ targets.
 
 SCN_NAMES := $(shell sed -n 's/^SCENARIO(\([a-z0-9_]*\)).*/\1/p' fuzz/scenarios.def)
 
-SCN_LIB_SRCS := fuzz/scenario_input.c fuzz/scenario_run.c fuzz/scn_mutate.c fuzz/mutate_sched.c
+SCN_LIB_SRCS := fuzz/scenario_input.c fuzz/scenario_run.c fuzz/scn_mutate.c fuzz/mutate_sched.c \
+	fuzz/ctxcov.c
 $(B)/libscenario.a: $(SCN_LIB_SRCS:%.c=$(B)/%.o)
 	@rm -f $@
 	ar rcs $@ $^
@@ -76,6 +78,7 @@ $(SCN_FZ)/scn_target-$(1).o: fuzz/scenario_target.c
 	$$(CC) $$(CFLAGS) -fsanitize=fuzzer-no-link -DSCN_NAME=$(1) -MMD -MP -c $$< -o $$@
 
 $(B)/fuzz/$(1)-libfuzzer: $(SCN_FZ)/scn_target-$(1).o $(SCN_FZ)/$(2:.c=.o) $(SCN_FZ)/libscncore.a
+	@mkdir -p $$(@D)
 	$$(CC) $$(LDFLAGS) -fsanitize=fuzzer $$(filter %.o,$$^) -Wl,--start-group \
 		$$(filter %.a,$$^) -Wl,--end-group -o $$@ $$(LDLIBS)
 
@@ -84,6 +87,7 @@ $(SCN_AFL)/scn_target-$(1).o: fuzz/scenario_target.c
 	AFL_QUIET=1 $$(AFL_CC) $$(CFLAGS) -DSCN_NAME=$(1) -MMD -MP -c $$< -o $$@
 
 $(B)/fuzz/$(1)-afl: $(SCN_AFL)/scn_target-$(1).o $(SCN_AFL)/$(2:.c=.o) $(SCN_AFL)/libscncore.a
+	@mkdir -p $$(@D)
 	AFL_QUIET=1 $$(AFL_CC) $$(LDFLAGS) -fsanitize=fuzzer $$(filter %.o,$$^) \
 		-Wl,--start-group $$(filter %.a,$$^) -Wl,--end-group -o $$@ $$(LDLIBS)
 
@@ -92,6 +96,8 @@ $(B)/corpus/$(1)/%.bin: $(3)/%.lab $(B)/fuzz/scn-$(1)
 	$(B)/fuzz/scn-$(1) asm $$< -o $$@
 
 SCN_SEEDS_$(1) := $$(patsubst $(3)/%.lab,$(B)/corpus/$(1)/%.bin,$$(wildcard $(3)/*.lab))
+.PHONY: seeds-$(1)
+seeds-$(1): $$(SCN_SEEDS_$(1))
 SCN_ALL += $(B)/fuzz/scn-$(1) $(B)/fuzz/$(1)-libfuzzer $$(SCN_SEEDS_$(1))
 SCN_ALL_AFL += $(B)/fuzz/$(1)-afl
 endef

@@ -45,6 +45,17 @@ struct sim_frame *sim_top(struct sim_cpu *c)
 	return c->depth ? &c->frames[c->depth - 1] : NULL;
 }
 
+int sim_locks_held(int *below)
+{
+	struct sim_cpu *c = sim_this_cpu();
+	struct sim_frame *f = sim_top(c);
+	int under = f ? f->entry_held : 0;
+
+	if (below)
+		*below = under;
+	return c->nr_held - under;
+}
+
 void sim_make_ctx(struct sim_cpu *c, struct check_ctx *x)
 {
 	struct sim_frame *f = sim_top(c);

@@ -121,4 +121,12 @@ void sim_trace_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* True while sim_run() is running the machine. */
 bool sim_running(void);
 
+/*
+ * Spinlocks held on the running CPU: the count the running context took
+ * (the return value) and, in *below (may be NULL), the count held by the
+ * contexts it interrupted there. A read, never a scheduling point: the
+ * context-aware coverage (fuzz/ctxcov.h) asks at every allocator call.
+ */
+int sim_locks_held(int *below);
+
 #endif /* LABYRINTH_SIM_H */

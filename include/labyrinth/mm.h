@@ -270,6 +270,22 @@ struct mm_zone_info {
 };
 int mm_zone_info(int zone, struct mm_zone_info *out);	/* under zone->lock */
 
+/*
+ * Where NR_FREE_PAGES of a zone stands against its watermarks, read
+ * without zone->lock and without a scheduling point (zone_page_state()
+ * is lockless in Linux too), so a caller may ask at any time without
+ * changing the run. "Below MIN" includes free == MIN: zone_watermark_ok()
+ * fails there. -1 for no such zone or before mm_init().
+ */
+enum mm_wmark_band {
+	MM_BAND_ABOVE_HIGH,	/* free > HIGH: kswapd would sleep */
+	MM_BAND_HIGH_LOW,	/* LOW < free <= HIGH */
+	MM_BAND_LOW_MIN,	/* MIN < free <= LOW: the fast path fails */
+	MM_BAND_BELOW_MIN,	/* free <= MIN: only reserve users succeed */
+	MM_BAND_NR
+};
+int mm_zone_wmark_band(int zone);
+
 /* Counts of frames by place, for conservation: the sum is mm_total_pages(). */
 struct mm_census {
 	unsigned long free;		/* on buddy free lists */

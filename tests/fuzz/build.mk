@@ -21,6 +21,29 @@ $(B)/tests/fuzz/ops-bug-libfuzzer: $(B)/fuzz/ops.o $(B)/tests/fuzz/test_bug.o $(
 $(B)/tests/fuzz/test_interp: $(B)/tests/fuzz/test_interp.o $(FUZZ_LIBS)
 	$(CC) $(LDFLAGS) $(B)/tests/fuzz/test_interp.o $(FUZZ_LINK) -o $@ -lcmocka $(LDLIBS)
 TESTS += $(B)/tests/fuzz/test_interp
+# Context-aware coverage (tests/fuzz/test_ctxcov.c): fuzz/ctxcov.c with
+# the engines' instrumentation, the test as their runtime. The object
+# comes before the libraries, so libinterp.a's plain copy stays out.
+CTXCOV_TEST_LIBS := $(FUZZ_LIBS) $(B)/libscenarios.a $(B)/libscenario.a
+$(B)/tests/fuzz/ctxcov-counters.o: fuzz/ctxcov.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -O2 -fsanitize-coverage=inline-8bit-counters,pc-table -MMD -MP -c $< -o $@
+$(B)/tests/fuzz/ctxcov-guards.o: fuzz/ctxcov.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -O1 -fsanitize-coverage=trace-pc-guard -MMD -MP -c $< -o $@
+$(B)/tests/fuzz/test_ctxcov_guard.o: tests/fuzz/test_ctxcov.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -DCTXCOV_TEST_GUARDS -MMD -MP -c $< -o $@
+$(B)/tests/fuzz/test_ctxcov: $(B)/tests/fuzz/test_ctxcov.o $(B)/tests/fuzz/ctxcov-counters.o \
+		$(CTXCOV_TEST_LIBS)
+	$(CC) $(LDFLAGS) $(filter %.o,$^) -Wl,--start-group $(CTXCOV_TEST_LIBS) -Wl,--end-group \
+		-o $@ -lcmocka $(LDLIBS)
+$(B)/tests/fuzz/test_ctxcov_guard: $(B)/tests/fuzz/test_ctxcov_guard.o \
+		$(B)/tests/fuzz/ctxcov-guards.o $(CTXCOV_TEST_LIBS)
+	$(CC) $(LDFLAGS) $(filter %.o,$^) -Wl,--start-group $(CTXCOV_TEST_LIBS) -Wl,--end-group \
+		-o $@ -lcmocka $(LDLIBS)
+TESTS += $(B)/tests/fuzz/test_ctxcov $(B)/tests/fuzz/test_ctxcov_guard
+
 $(B)/tests/fuzz/ops-bug-afl: $(B)/fuzz/ops.o $(B)/tests/fuzz/test_bug.o $(FUZZ_LIBS)
 	$(CC) $(LDFLAGS) -fsanitize=fuzzer $(B)/fuzz/ops.o $(B)/tests/fuzz/test_bug.o $(FUZZ_LINK) -o $@ $(LDLIBS)
 
@@ -32,7 +55,7 @@ FUZZ_LF_CFLAGS := -fsanitize=fuzzer-no-link -fno-sanitize-coverage=trace-cmp
 FUZZ_LF_B := $(BUILD)/libfuzzer/$(SAN)-nodebug
 FUZZ_AFL_B := $(BUILD)/afl/$(SAN)-nodebug
 FUZZ_SUBST = sed -e 's|@B@|$(B)|g; s|@BUILD@|$(BUILD)|g; s|@LF@|$(FUZZ_LF_B)|g; \
-	s|@AF@|$(FUZZ_AFL_B)|g; s|@TARGETS@|$(FUZZ_TARGETS)|g' $< > $@ && chmod +x $@
+	s|@AF@|$(FUZZ_AFL_B)|g; s|@TARGETS@|$(FUZZ_TARGETS)|g; s|@SCENARIOS@|$(SCN_NAMES)|g' $< > $@ && chmod +x $@
 
 .PHONY: fuzz-engine-libfuzzer fuzz-engine-afl
 fuzz-engine-libfuzzer:
@@ -60,6 +83,13 @@ $(B)/tests/fuzz/smoke-afl: tests/fuzz/smoke-afl.sh tests/fuzz/lib.sh \
 		$(B)/tests/fuzz/ops-bug-replay $(B)/fuzz/ops-mutator.so seeds-ops fuzz-engine-afl
 	@mkdir -p $(@D)
 	$(FUZZ_SUBST)
+# make fuzz TARGET=<scenario> and make repro of scenario findings; the
+# fuzzing builds come from make fuzz itself (fuzz/fuzz.sh)
+$(B)/tests/fuzz/test-fuzz-targets: tests/fuzz/test-fuzz-targets.sh tests/fuzz/lib.sh \
+		$(SCN_NAMES:%=$(B)/fuzz/scn-%) $(SCN_NAMES:%=seeds-%)
+	@mkdir -p $(@D)
+	$(FUZZ_SUBST)
+TESTS += $(B)/tests/fuzz/test-fuzz-targets
 TESTS += $(B)/tests/fuzz/replay-seeds $(B)/tests/fuzz/test-labyrinth \
 	 $(B)/tests/fuzz/smoke-libfuzzer $(B)/tests/fuzz/smoke-afl
 
