@@ -84,9 +84,21 @@ struct ledger_frame {
 	struct ledger_stamp expect;
 };
 
+/* Bits of the dirty map in one word. */
+#define DIRTY_BITS	(8 * sizeof(unsigned long))
+
 /*
- * The ledger. Invariant: count[p] == #{ f < nr : frame[f].place == p } and
- * Σ count == nr (frames beyond nr are free and have no record).
+ * The ledger. Invariants:
+ *	count[p] == #{ f < nr : frame[f].place == p }, Σ count == nr
+ *	(frames beyond nr are free and have no record);
+ *	busy_zone[z] == #{ f : place != LP_FREE && zone == z } for
+ *	0 <= z < MAX_NR_ZONES, busy_unknown the same for zone < 0;
+ *	a frame whose dirty bit is clear holds exactly frame_init()'s record.
+ *
+ * The dirty map and the busy counters are there for speed only: a run
+ * moves a few hundred of the table's frames, and ledger_reset() (every
+ * run) and ledger_zone_free() (every watermark check the oracle sees)
+ * used to walk all of them (docs/decisions.md, "Executions per second").
  */
 static struct {
 	int lock;			/* bare flag, see the top comment */
@@ -94,7 +106,10 @@ static struct {
 	bool attached;
 	unsigned long nr;		/* frames with a record */
 	struct ledger_frame *frame;
+	unsigned long *dirty;		/* bit per frame: changed since init */
 	unsigned long count[LP_NR];
+	long busy_zone[MAX_NR_ZONES];	/* not-free frames per known zone */
+	long busy_unknown;		/* not-free frames of no known zone */
 	unsigned long seq;
 	void *(*mem)(unsigned long pfn, void *arg);
 	void *mem_arg;
@@ -166,20 +181,43 @@ NOTSAN static void frame_init(struct ledger_frame *f, unsigned long pfn)
 	f->owner.actor = -1;
 }
 
+static void mark_dirty(unsigned long pfn)
+{
+	L.dirty[pfn / DIRTY_BITS] |= 1UL << (pfn % DIRTY_BITS);
+}
+
+/* The busy counters follow a frame leaving (-1) or entering (+1) a zone. */
+static void busy_add(int zone, long d)
+{
+	if (zone < 0)
+		L.busy_unknown += d;
+	else if (zone < MAX_NR_ZONES)
+		L.busy_zone[zone] += d;
+}
+
 /* Make sure frames [0, end) have records. */
 NOTSAN static int table_grow(unsigned long end)
 {
 	struct ledger_frame *f;
-	unsigned long n, i;
+	unsigned long n, i, *d;
+	size_t words;
 
 	if (end <= L.nr)
 		return 0;
 	n = L.nr ? L.nr : 64;
 	while (n < end)
 		n *= 2;
+	words = (n + DIRTY_BITS - 1) / DIRTY_BITS;
+	d = realloc(L.dirty, words * sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	L.dirty = d;
 	f = realloc(L.frame, n * sizeof(*f));
 	if (!f)
 		return -ENOMEM;
+	/* n is a power of two >= 64: the new frames fill whole words */
+	memset(d + (L.nr + DIRTY_BITS - 1) / DIRTY_BITS, 0,
+	       (words - (L.nr + DIRTY_BITS - 1) / DIRTY_BITS) * sizeof(*d));
 	for (i = L.nr; i < n; i++)
 		frame_init(&f[i], i);
 	L.count[LP_FREE] += n - L.nr;
@@ -205,13 +243,21 @@ NOTSAN int ledger_init_size(unsigned long nr_frames)
 	return err;
 }
 
+/* Only the frames a run changed differ from frame_init()'s record. */
 NOTSAN void ledger_reset(void)
 {
-	unsigned long i;
+	unsigned long w, i;
 
-	for (i = 0; i < L.nr; i++)
-		frame_init(&L.frame[i], i);
+	for (w = 0; w < (L.nr + DIRTY_BITS - 1) / DIRTY_BITS; w++) {
+		while (L.dirty[w]) {
+			i = w * DIRTY_BITS + __builtin_ctzl(L.dirty[w]);
+			L.dirty[w] &= L.dirty[w] - 1;
+			frame_init(&L.frame[i], i);
+		}
+	}
 	memset(L.count, 0, sizeof(L.count));
+	memset(L.busy_zone, 0, sizeof(L.busy_zone));
+	L.busy_unknown = 0;
 	L.count[LP_FREE] = L.nr;
 	L.seq = 0;
 	L.nr_retired = 0;
@@ -221,8 +267,12 @@ NOTSAN void ledger_exit(void)
 {
 	free(L.frame);
 	L.frame = NULL;
+	free(L.dirty);
+	L.dirty = NULL;
 	L.nr = 0;
 	memset(L.count, 0, sizeof(L.count));
+	memset(L.busy_zone, 0, sizeof(L.busy_zone));
+	L.busy_unknown = 0;
 	L.seq = 0;
 	L.nr_retired = 0;
 	L.attached = false;
@@ -406,6 +456,9 @@ static void set_block(unsigned long pfn, unsigned int order, enum ledger_place p
 	for (i = pfn; i < pfn + n; i++) {
 		struct ledger_frame *f = &L.frame[i];
 
+		mark_dirty(i);
+		if (f->place != LP_FREE)
+			busy_add(f->zone, -1);
 		L.count[f->place]--;
 		L.count[p]++;
 		f->place = p;
@@ -415,6 +468,8 @@ static void set_block(unsigned long pfn, unsigned int order, enum ledger_place p
 		f->chan = chan;
 		if (zone >= 0)
 			f->zone = zone;
+		if (p != LP_FREE)
+			busy_add(f->zone, 1);
 		if (a->op == MM_EV_ALLOC) {
 			f->alloc = *a;
 			f->retired = false;
@@ -447,6 +502,7 @@ static void split_around(unsigned long pfn, unsigned int order)
 		for (j = h; j < e && j < L.nr; j++) {
 			if (j >= pfn && j < end)
 				continue;
+			mark_dirty(j);
 			L.frame[j].head = j;
 			L.frame[j].order = 0;
 		}
@@ -883,12 +939,14 @@ NOTSAN void ledger_touch_pfn(unsigned long pfn, struct lab_owner who,
 		/* The owner's own write: ASan checks it like any client write. */
 		memcpy(p, &s, sizeof(s));
 		f = &L.frame[head];
+		mark_dirty(head);
 		f->expect = s;
 		f->stamped = true;
 	}
 	a = act_of(&ev, OP_TOUCH);
 	a.chan = -1;
 	f = &L.frame[head];
+	mark_dirty(head);
 	f->hist[f->nhist % LEDGER_HIST] = a;
 	f->nhist++;
 out:
@@ -939,6 +997,7 @@ NOTSAN int ledger_actor_exit(int actor)
 		if (f->place != LP_OWNED || f->head != i ||
 		    f->owner.actor != actor || f->retired)
 			continue;
+		mark_dirty(i);
 		f->retired = true;
 		report_leak(i, "its owner finished still holding it");
 		n++;
@@ -963,6 +1022,7 @@ NOTSAN int ledger_end_of_run(void)
 			report_leak(i, "still in flight at the end of the run (given, never taken)");
 		} else if (f->place == LP_OWNED && is_retired(f->owner.actor) &&
 			   !f->retired) {
+			mark_dirty(i);
 			f->retired = true;
 			report_leak(i, "its owner finished still holding it");
 		}
@@ -982,6 +1042,7 @@ NOTSAN int ledger_end_of_run(void)
 NOTSAN bool ledger_is_valid(void)
 {
 	unsigned long c[LP_NR] = { 0 }, i, sum = 0;
+	long busy[MAX_NR_ZONES] = { 0 }, unknown = 0;
 	int p;
 
 	for (i = 0; i < L.nr; i++) {
@@ -990,6 +1051,10 @@ NOTSAN bool ledger_is_valid(void)
 		if (f->place >= LP_NR)
 			return false;
 		c[f->place]++;
+		if (f->place != LP_FREE && f->zone < 0)
+			unknown++;
+		else if (f->place != LP_FREE && f->zone < MAX_NR_ZONES)
+			busy[f->zone]++;
 		if (f->place != LP_FREE &&
 		    (f->head > i || i >= f->head + (1UL << f->order) ||
 		     L.frame[f->head].place != f->place))
@@ -1000,6 +1065,8 @@ NOTSAN bool ledger_is_valid(void)
 			return false;
 		sum += c[p];
 	}
+	if (unknown != L.busy_unknown || memcmp(busy, L.busy_zone, sizeof(busy)))
+		return false;
 	return sum == L.nr;
 }
 
@@ -1052,6 +1119,15 @@ NOTSAN long ledger__zone_busy(int zone, long *unknown)
 	sigset_t old;
 
 	ledger_lock(&old);
+	if (zone < 0) {
+		n = (long)(L.nr - L.count[LP_FREE]);
+		goto out;
+	}
+	if (zone < MAX_NR_ZONES) {
+		n = L.busy_zone[zone];
+		u = L.busy_unknown;
+		goto out;
+	}
 	for (i = 0; i < L.nr; i++) {
 		if (L.frame[i].place == LP_FREE)
 			continue;
@@ -1060,6 +1136,7 @@ NOTSAN long ledger__zone_busy(int zone, long *unknown)
 		else if (L.frame[i].zone < 0)
 			u++;
 	}
+out:
 	ledger_unlock(&old);
 	if (unknown)
 		*unknown = u;
@@ -1081,6 +1158,26 @@ NOTSAN bool ledger__frame(unsigned long pfn, int *place, struct lab_owner *owner
 	}
 	ledger_unlock(&old);
 	return ok;
+}
+
+NOTSAN long ledger__next_owned(unsigned long from, unsigned long end,
+			       struct lab_owner *owner, unsigned long *head)
+{
+	long found = -1;
+	unsigned long pfn;
+	sigset_t old;
+
+	ledger_lock(&old);
+	for (pfn = from; pfn < end && pfn < L.nr; pfn++) {
+		if (L.frame[pfn].place != LP_OWNED)
+			continue;
+		*owner = L.frame[pfn].owner;
+		*head = L.frame[pfn].head;
+		found = (long)pfn;
+		break;
+	}
+	ledger_unlock(&old);
+	return found;
 }
 
 NOTSAN unsigned long ledger_seq(void)
