@@ -95,17 +95,16 @@ static int zone_init(struct zone *z, int idx, unsigned long start, unsigned long
 		return -ENOMEM;
 	/* memmap_init(): every pageblock starts MIGRATE_MOVABLE */
 	memset(z->pageblock_mt, MIGRATE_MOVABLE, pages / pageblock_nr_pages + 1);
-	/* every field: the page array is reused from the last run */
+	/* the page array is reused from the last run: clear it in one go */
+	memset(page_of(start), 0, pages * sizeof(struct page));
 	for (unsigned long pfn = start; pfn < start + pages; pfn++) {
 		struct page *p = page_of(pfn);
 
-		*p = (struct page){
-			.zone = (unsigned char)idx,
-			.chan = -1,
-			.owner = { -1, -1, -1 },
-			.allocator = { -1, -1, -1 },
-		};
 		INIT_LIST_HEAD(&p->lru);
+		p->zone = (unsigned char)idx;
+		p->chan = -1;
+		p->owner = (struct lab_owner){ -1, -1, -1 };
+		p->allocator = p->owner;
 	}
 	return 0;
 }
@@ -119,7 +118,7 @@ static int zone_init(struct zone *z, int idx, unsigned long start, unsigned long
  * and runs stay independent. The page array is kept too (a calloc()
  * per run was an eighth of a run's instructions, and under ASan a
  * fresh, page-faulted chunk every time: freed ones sit in quarantine);
- * zone_init() writes every field of every struct page.
+ * zone_init() clears it.
  * Invariant: between runs, mem covers pages frames, all zero and
  * (under ASan) all poisoned; map holds pages struct pages, poisoned.
  */

@@ -186,6 +186,30 @@ static void mark_dirty(unsigned long pfn)
 	L.dirty[pfn / DIRTY_BITS] |= 1UL << (pfn % DIRTY_BITS);
 }
 
+/*
+ * The first dirty frame at or after pfn, or L.nr. A clean frame is free
+ * and heads itself, so walks that look for anything else (leaks, owned
+ * frames) need only visit the dirty ones, in the same pfn order.
+ */
+static unsigned long next_dirty(unsigned long pfn)
+{
+	unsigned long w = pfn / DIRTY_BITS, bits;
+
+	if (pfn >= L.nr)
+		return L.nr;
+	bits = L.dirty[w] & (~0UL << (pfn % DIRTY_BITS));
+	while (!bits) {
+		if (++w >= (L.nr + DIRTY_BITS - 1) / DIRTY_BITS)
+			return L.nr;
+		bits = L.dirty[w];
+	}
+	pfn = w * DIRTY_BITS + __builtin_ctzl(bits);
+	return pfn < L.nr ? pfn : L.nr;
+}
+
+#define for_each_dirty(i)	\
+	for ((i) = next_dirty(0); (i) < L.nr; (i) = next_dirty((i) + 1))
+
 /* The busy counters follow a frame leaving (-1) or entering (+1) a zone. */
 static void busy_add(int zone, long d)
 {
@@ -991,7 +1015,7 @@ NOTSAN int ledger_actor_exit(int actor)
 	ledger_lock(&old);
 	if (!is_retired(actor) && L.nr_retired < (int)ARRAY_SIZE(L.retired))
 		L.retired[L.nr_retired++] = actor;
-	for (i = 0; i < L.nr; i++) {
+	for_each_dirty(i) {
 		struct ledger_frame *f = &L.frame[i];
 
 		if (f->place != LP_OWNED || f->head != i ||
@@ -1013,7 +1037,7 @@ NOTSAN int ledger_end_of_run(void)
 	sigset_t old;
 
 	ledger_lock(&old);
-	for (i = 0; i < L.nr; i++) {
+	for_each_dirty(i) {
 		struct ledger_frame *f = &L.frame[i];
 
 		if (f->head != i)
@@ -1168,7 +1192,7 @@ NOTSAN long ledger__next_owned(unsigned long from, unsigned long end,
 	sigset_t old;
 
 	ledger_lock(&old);
-	for (pfn = from; pfn < end && pfn < L.nr; pfn++) {
+	for (pfn = next_dirty(from); pfn < end && pfn < L.nr; pfn = next_dirty(pfn + 1)) {
 		if (L.frame[pfn].place != LP_OWNED)
 			continue;
 		*owner = L.frame[pfn].owner;
