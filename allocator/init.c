@@ -103,8 +103,13 @@ static int zone_init(struct zone *z, int idx, unsigned long start, unsigned long
 		INIT_LIST_HEAD(&p->lru);
 		p->zone = (unsigned char)idx;
 		p->chan = -1;
-		p->owner = (struct lab_owner){ -1, -1, -1 };
-		p->allocator = p->owner;
+		/*
+		 * Field by field: as struct copies clang makes these a
+		 * memset() and a memcpy(), each a checked call under ASan.
+		 */
+		p->owner.cpu = p->allocator.cpu = -1;
+		p->owner.ctx = p->allocator.ctx = -1;
+		p->owner.actor = p->allocator.actor = -1;
 	}
 	return 0;
 }
