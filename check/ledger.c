@@ -34,6 +34,14 @@
 #include "check/checker_lock.h"
 
 /* NOTSAN, TSAN_IGNORE_*, checker_lock(): check/checker_lock.h */
+/*
+ * The table's own bookkeeping (frame records, the dirty map) runs
+ * without ASan checks: it touches only the table, whose bounds
+ * table_grow() makes good before every event, and the checked record
+ * copies were a tenth of a fuzz run (docs/decisions.md, "Executions
+ * per second"). Client memory (stamps) stays checked.
+ */
+#define NOASAN		__attribute__((no_sanitize("address")))
 #define LEDGER_HIST	6
 #define STAMP_MAGIC	0x4c4544474552a5a5ULL	/* "LEDGER" */
 
@@ -93,7 +101,7 @@ struct ledger_frame {
  *	(frames beyond nr are free and have no record);
  *	busy_zone[z] == #{ f : place != LP_FREE && zone == z } for
  *	0 <= z < MAX_NR_ZONES, busy_unknown the same for zone < 0;
- *	a frame whose dirty bit is clear holds exactly frame_init()'s record.
+ *	a frame whose dirty bit is clear holds frame_reset()'s record.
  *
  * The dirty map and the busy counters are there for speed only: a run
  * moves a few hundred of the table's frames, and ledger_reset() (every
@@ -171,17 +179,34 @@ NOTSAN static void ledger_unlock(sigset_t *old)
 
 /* ---- the table ------------------------------------------------------ */
 
-NOTSAN static void frame_init(struct ledger_frame *f, unsigned long pfn)
+/*
+ * A frame back to free with no history. The history ring and the
+ * expected stamp are left as they are: nothing reads hist[] beyond
+ * nhist, nor expect unless stamped, and a run leaves a few hundred
+ * frames behind it (ledger_reset() runs before every run).
+ */
+NOTSAN NOASAN static void frame_reset(struct ledger_frame *f, unsigned long pfn)
 {
-	memset(f, 0, sizeof(*f));
 	f->place = LP_FREE;
+	f->order = 0;
+	f->stamped = false;
+	f->retired = false;
 	f->zone = -1;
 	f->head = pfn;
+	f->gen = 0;
+	f->owner = (struct lab_owner){ .cpu = 0, .ctx = 0, .actor = -1 };
 	f->chan = -1;
-	f->owner.actor = -1;
+	f->alloc = (struct ledger_act){ 0 };
+	f->nhist = 0;
 }
 
-static void mark_dirty(unsigned long pfn)
+NOTSAN NOASAN static void frame_init(struct ledger_frame *f, unsigned long pfn)
+{
+	memset(f, 0, sizeof(*f));
+	frame_reset(f, pfn);
+}
+
+NOASAN static void mark_dirty(unsigned long pfn)
 {
 	L.dirty[pfn / DIRTY_BITS] |= 1UL << (pfn % DIRTY_BITS);
 }
@@ -191,7 +216,7 @@ static void mark_dirty(unsigned long pfn)
  * and heads itself, so walks that look for anything else (leaks, owned
  * frames) need only visit the dirty ones, in the same pfn order.
  */
-static unsigned long next_dirty(unsigned long pfn)
+NOASAN static unsigned long next_dirty(unsigned long pfn)
 {
 	unsigned long w = pfn / DIRTY_BITS, bits;
 
@@ -211,7 +236,7 @@ static unsigned long next_dirty(unsigned long pfn)
 	for ((i) = next_dirty(0); (i) < L.nr; (i) = next_dirty((i) + 1))
 
 /* The busy counters follow a frame leaving (-1) or entering (+1) a zone. */
-static void busy_add(int zone, long d)
+NOASAN static void busy_add(int zone, long d)
 {
 	if (zone < 0)
 		L.busy_unknown += d;
@@ -267,7 +292,7 @@ NOTSAN int ledger_init_size(unsigned long nr_frames)
 	return err;
 }
 
-/* Only the frames a run changed differ from frame_init()'s record. */
+/* Only the frames a run changed differ from frame_reset()'s record. */
 NOTSAN void ledger_reset(void)
 {
 	unsigned long w, i;
@@ -276,7 +301,7 @@ NOTSAN void ledger_reset(void)
 		while (L.dirty[w]) {
 			i = w * DIRTY_BITS + __builtin_ctzl(L.dirty[w]);
 			L.dirty[w] &= L.dirty[w] - 1;
-			frame_init(&L.frame[i], i);
+			frame_reset(&L.frame[i], i);
 		}
 	}
 	memset(L.count, 0, sizeof(L.count));
@@ -461,7 +486,7 @@ static bool same_owner(struct lab_owner a, struct lab_owner b)
 	return a.actor == b.actor && a.ctx == b.ctx;
 }
 
-static struct ledger_act act_of(const struct mm_event *ev, unsigned int op)
+NOASAN static struct ledger_act act_of(const struct mm_event *ev, unsigned int op)
 {
 	struct ledger_act a = {
 		.op = op, .who = ev->who, .chan = ev->chan, .order = ev->order,
@@ -471,7 +496,7 @@ static struct ledger_act act_of(const struct mm_event *ev, unsigned int op)
 }
 
 /* Move block [pfn, pfn + 2^order) to place p, recording act in each frame. */
-static void set_block(unsigned long pfn, unsigned int order, enum ledger_place p,
+NOASAN static void set_block(unsigned long pfn, unsigned int order, enum ledger_place p,
 		      struct lab_owner owner, int chan, const struct ledger_act *a,
 		      int zone)
 {
