@@ -65,7 +65,6 @@ help:
 	@echo "  make fuzz          the main job (see README.md for what it runs today)"
 	@echo "  make nightly       the nightly campaign (NIGHTLY_TIME=600 JOBS=1 ZOO=name, docs/nightly.md)"
 	@echo "  make bench         benchmarks (medians of repeated runs)"
-	@echo "  make bench-afl     AFL++ executions per second of each fuzz target"
 	@echo "  make all           build libraries, tools and test binaries"
 	@echo "  make deps          install missing Debian packages (root)"
 	@echo "  make clean         remove build/"

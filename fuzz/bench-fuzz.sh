@@ -6,20 +6,18 @@
 #              -seed=I -print_final_stats=1; executions over wall time
 #   afl        the same sanitizers, AFL++ persistent shared-memory mode:
 #              afl-fuzz -E N -s I; execs_per_sec of its fuzzer_stats (no
-#              cpu figure: the target runs outside afl-fuzz's accounting).
-#              Not in `make bench` (it would double its time: each
-#              execution is a round trip between two processes, slow on
-#              a busy machine); `make bench-afl` runs it.
+#              cpu figure: the target runs outside afl-fuzz's accounting);
+#              skipped when afl-fuzz is not installed
 #   replay     the engine-free loop (LABYRINTH_REPEAT), in the ASan+UBSan
 #              DEBUG=0 build and in the bench's own build (no sanitizer)
 #
 # Each figure is the median of BENCH_REPS (3) runs; "cpu" is executions
 # per second of CPU time (user + sys of the process and its children),
-# the one-core figure on a machine other jobs share. Every line starts
+# the one-core figure on a machine other jobs share. Every line ends
 # with the command, so a figure can be reproduced by hand.
 #
-# Variables: BENCH_TARGETS (@TARGETS@), BENCH_ENGINES (libfuzzer replay;
-# also afl), BENCH_REPS (3), BENCH_SCALE (1: multiplies every run length).
+# Variables: BENCH_TARGETS (@TARGETS@), BENCH_ENGINES (libfuzzer afl
+# replay), BENCH_REPS (3), BENCH_SCALE (1: multiplies every run length).
 # Generated into the build tree (tests/fuzz/build.mk); part of `make bench`.
 set -uo pipefail
 B=@B@			# the bench build: SAN=none DEBUG=0
@@ -28,7 +26,7 @@ LF=@LF@			# the libFuzzer tree of `make fuzz` (ops)
 AF=@AF@			# the AFL++ tree of `make fuzz ENGINE=afl` (ops)
 BUILD_DIR=@BUILD@
 TARGETS=${BENCH_TARGETS:-@TARGETS@}
-ENGINES=${BENCH_ENGINES:-libfuzzer replay}
+ENGINES=${BENCH_ENGINES:-libfuzzer afl replay}
 REPS=${BENCH_REPS:-3}
 SCALE=${BENCH_SCALE:-1}
 T=$(mktemp -d "$BUILD_DIR/tmp.bench.XXXXXX") || exit 2
@@ -38,7 +36,7 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
 # Run lengths per target: about 3 to 5 s of one idle core each.
 declare -A LF_RUNS=([ops]=10000 [nic]=2500 [block]=5000)
-declare -A REPEAT=([ops]=100 [nic]=30 [block]=50)
+declare -A REPEAT=([ops]=400 [nic]=100 [block]=200)
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR ? v[int((NR + 1) / 2)] : 0) }'; }
 

@@ -78,10 +78,3 @@ $(B)/bench/fuzz-targets: fuzz/bench-fuzz.sh bench-fuzz-builds \
 	@mkdir -p $(@D)
 	$(BENCH_SUBST)
 BENCHES += $(B)/bench/fuzz-targets
-
-# `make bench-afl`: the same figures for AFL++ (kept out of `make bench`,
-# whose time it would double; fuzz/bench-fuzz.sh says why).
-.PHONY: bench-afl
-bench-afl:
-	@$(MAKE) --no-print-directory -j$(NPROC) SAN=none DEBUG=0 $(BUILD)/none-nodebug/bench/fuzz-targets
-	@BENCH_ENGINES=afl $(BUILD)/none-nodebug/bench/fuzz-targets
