@@ -1040,7 +1040,8 @@ NOTSAN int ledger_actor_exit(int actor)
 	ledger_lock(&old);
 	if (!is_retired(actor) && L.nr_retired < (int)ARRAY_SIZE(L.retired))
 		L.retired[L.nr_retired++] = actor;
-	for_each_dirty(i) {
+	/* a clean run's actors end owning nothing: skip the walk */
+	for (i = L.count[LP_OWNED] ? next_dirty(0) : L.nr; i < L.nr; i = next_dirty(i + 1)) {
 		struct ledger_frame *f = &L.frame[i];
 
 		if (f->place != LP_OWNED || f->head != i ||
