@@ -324,6 +324,7 @@ void mm_emit_simple(enum mm_event_kind kind, const struct page *page,
 /* ---- owner.c / debug ---------------------------------------------------- */
 void asan_poison_frames(struct page *page, unsigned int order);
 void asan_unpoison_frames(struct page *page, unsigned int order);
+void asan_poison_range(void *addr, unsigned long len);
 void asan_unpoison_range(void *addr, unsigned long len);
 void bad_page(const struct page *page, const char *reason);
 

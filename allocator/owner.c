@@ -32,6 +32,14 @@ void asan_poison_frames(struct page *page, unsigned int order)
 #endif
 }
 
+/* Poison a range nobody may touch (the page array between runs). */
+void asan_poison_range(void *addr, unsigned long len)
+{
+#ifdef LAB_ASAN
+	ASAN_POISON_MEMORY_REGION(addr, len);
+#endif
+}
+
 /* Unpoison a whole range before it is unmapped (ASan keeps shadow). */
 void asan_unpoison_range(void *addr, unsigned long len)
 {

@@ -34,6 +34,14 @@
 #include "check/checker_lock.h"
 
 /* NOTSAN, TSAN_IGNORE_*, checker_lock(): check/checker_lock.h */
+/*
+ * The table's own bookkeeping (frame records, the dirty map) runs
+ * without ASan checks: it touches only the table, whose bounds
+ * table_grow() makes good before every event, and the checked record
+ * copies were a tenth of a fuzz run (docs/decisions.md, "Executions
+ * per second"). Client memory (stamps) stays checked.
+ */
+#define NOASAN		__attribute__((no_sanitize("address")))
 #define LEDGER_HIST	6
 #define STAMP_MAGIC	0x4c4544474552a5a5ULL	/* "LEDGER" */
 
@@ -84,9 +92,21 @@ struct ledger_frame {
 	struct ledger_stamp expect;
 };
 
+/* Bits of the dirty map in one word. */
+#define DIRTY_BITS	(8 * sizeof(unsigned long))
+
 /*
- * The ledger. Invariant: count[p] == #{ f < nr : frame[f].place == p } and
- * Σ count == nr (frames beyond nr are free and have no record).
+ * The ledger. Invariants:
+ *	count[p] == #{ f < nr : frame[f].place == p }, Σ count == nr
+ *	(frames beyond nr are free and have no record);
+ *	busy_zone[z] == #{ f : place != LP_FREE && zone == z } for
+ *	0 <= z < MAX_NR_ZONES, busy_unknown the same for zone < 0;
+ *	a frame whose dirty bit is clear holds frame_reset()'s record.
+ *
+ * The dirty map and the busy counters are there for speed only: a run
+ * moves a few hundred of the table's frames, and ledger_reset() (every
+ * run) and ledger_zone_free() (every watermark check the oracle sees)
+ * used to walk all of them (docs/decisions.md, "Executions per second").
  */
 static struct {
 	int lock;			/* bare flag, see the top comment */
@@ -94,7 +114,10 @@ static struct {
 	bool attached;
 	unsigned long nr;		/* frames with a record */
 	struct ledger_frame *frame;
+	unsigned long *dirty;		/* bit per frame: changed since init */
 	unsigned long count[LP_NR];
+	long busy_zone[MAX_NR_ZONES];	/* not-free frames per known zone */
+	long busy_unknown;		/* not-free frames of no known zone */
 	unsigned long seq;
 	void *(*mem)(unsigned long pfn, void *arg);
 	void *mem_arg;
@@ -156,30 +179,94 @@ NOTSAN static void ledger_unlock(sigset_t *old)
 
 /* ---- the table ------------------------------------------------------ */
 
-NOTSAN static void frame_init(struct ledger_frame *f, unsigned long pfn)
+/*
+ * A frame back to free with no history. The history ring and the
+ * expected stamp are left as they are: nothing reads hist[] beyond
+ * nhist, nor expect unless stamped, and a run leaves a few hundred
+ * frames behind it (ledger_reset() runs before every run).
+ */
+NOTSAN NOASAN static void frame_reset(struct ledger_frame *f, unsigned long pfn)
 {
-	memset(f, 0, sizeof(*f));
 	f->place = LP_FREE;
+	f->order = 0;
+	f->stamped = false;
+	f->retired = false;
 	f->zone = -1;
 	f->head = pfn;
+	f->gen = 0;
+	f->owner = (struct lab_owner){ .cpu = 0, .ctx = 0, .actor = -1 };
 	f->chan = -1;
-	f->owner.actor = -1;
+	f->alloc = (struct ledger_act){ 0 };
+	f->nhist = 0;
+}
+
+NOTSAN NOASAN static void frame_init(struct ledger_frame *f, unsigned long pfn)
+{
+	memset(f, 0, sizeof(*f));
+	frame_reset(f, pfn);
+}
+
+NOASAN static void mark_dirty(unsigned long pfn)
+{
+	L.dirty[pfn / DIRTY_BITS] |= 1UL << (pfn % DIRTY_BITS);
+}
+
+/*
+ * The first dirty frame at or after pfn, or L.nr. A clean frame is free
+ * and heads itself, so walks that look for anything else (leaks, owned
+ * frames) need only visit the dirty ones, in the same pfn order.
+ */
+NOASAN static unsigned long next_dirty(unsigned long pfn)
+{
+	unsigned long w = pfn / DIRTY_BITS, bits;
+
+	if (pfn >= L.nr)
+		return L.nr;
+	bits = L.dirty[w] & (~0UL << (pfn % DIRTY_BITS));
+	while (!bits) {
+		if (++w >= (L.nr + DIRTY_BITS - 1) / DIRTY_BITS)
+			return L.nr;
+		bits = L.dirty[w];
+	}
+	pfn = w * DIRTY_BITS + __builtin_ctzl(bits);
+	return pfn < L.nr ? pfn : L.nr;
+}
+
+#define for_each_dirty(i)	\
+	for ((i) = next_dirty(0); (i) < L.nr; (i) = next_dirty((i) + 1))
+
+/* The busy counters follow a frame leaving (-1) or entering (+1) a zone. */
+NOASAN static void busy_add(int zone, long d)
+{
+	if (zone < 0)
+		L.busy_unknown += d;
+	else if (zone < MAX_NR_ZONES)
+		L.busy_zone[zone] += d;
 }
 
 /* Make sure frames [0, end) have records. */
 NOTSAN static int table_grow(unsigned long end)
 {
 	struct ledger_frame *f;
-	unsigned long n, i;
+	unsigned long n, i, *d;
+	size_t words;
 
 	if (end <= L.nr)
 		return 0;
 	n = L.nr ? L.nr : 64;
 	while (n < end)
 		n *= 2;
+	words = (n + DIRTY_BITS - 1) / DIRTY_BITS;
+	d = realloc(L.dirty, words * sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	L.dirty = d;
 	f = realloc(L.frame, n * sizeof(*f));
 	if (!f)
 		return -ENOMEM;
+	/* n is a power of two >= 64: the new frames fill whole words */
+	memset(d + (L.nr + DIRTY_BITS - 1) / DIRTY_BITS, 0,
+	       (words - (L.nr + DIRTY_BITS - 1) / DIRTY_BITS) * sizeof(*d));
 	for (i = L.nr; i < n; i++)
 		frame_init(&f[i], i);
 	L.count[LP_FREE] += n - L.nr;
@@ -205,13 +292,21 @@ NOTSAN int ledger_init_size(unsigned long nr_frames)
 	return err;
 }
 
+/* Only the frames a run changed differ from frame_reset()'s record. */
 NOTSAN void ledger_reset(void)
 {
-	unsigned long i;
+	unsigned long w, i;
 
-	for (i = 0; i < L.nr; i++)
-		frame_init(&L.frame[i], i);
+	for (w = 0; w < (L.nr + DIRTY_BITS - 1) / DIRTY_BITS; w++) {
+		while (L.dirty[w]) {
+			i = w * DIRTY_BITS + __builtin_ctzl(L.dirty[w]);
+			L.dirty[w] &= L.dirty[w] - 1;
+			frame_reset(&L.frame[i], i);
+		}
+	}
 	memset(L.count, 0, sizeof(L.count));
+	memset(L.busy_zone, 0, sizeof(L.busy_zone));
+	L.busy_unknown = 0;
 	L.count[LP_FREE] = L.nr;
 	L.seq = 0;
 	L.nr_retired = 0;
@@ -221,8 +316,12 @@ NOTSAN void ledger_exit(void)
 {
 	free(L.frame);
 	L.frame = NULL;
+	free(L.dirty);
+	L.dirty = NULL;
 	L.nr = 0;
 	memset(L.count, 0, sizeof(L.count));
+	memset(L.busy_zone, 0, sizeof(L.busy_zone));
+	L.busy_unknown = 0;
 	L.seq = 0;
 	L.nr_retired = 0;
 	L.attached = false;
@@ -387,7 +486,7 @@ static bool same_owner(struct lab_owner a, struct lab_owner b)
 	return a.actor == b.actor && a.ctx == b.ctx;
 }
 
-static struct ledger_act act_of(const struct mm_event *ev, unsigned int op)
+NOASAN static struct ledger_act act_of(const struct mm_event *ev, unsigned int op)
 {
 	struct ledger_act a = {
 		.op = op, .who = ev->who, .chan = ev->chan, .order = ev->order,
@@ -397,7 +496,7 @@ static struct ledger_act act_of(const struct mm_event *ev, unsigned int op)
 }
 
 /* Move block [pfn, pfn + 2^order) to place p, recording act in each frame. */
-static void set_block(unsigned long pfn, unsigned int order, enum ledger_place p,
+NOASAN static void set_block(unsigned long pfn, unsigned int order, enum ledger_place p,
 		      struct lab_owner owner, int chan, const struct ledger_act *a,
 		      int zone)
 {
@@ -406,6 +505,9 @@ static void set_block(unsigned long pfn, unsigned int order, enum ledger_place p
 	for (i = pfn; i < pfn + n; i++) {
 		struct ledger_frame *f = &L.frame[i];
 
+		mark_dirty(i);
+		if (f->place != LP_FREE)
+			busy_add(f->zone, -1);
 		L.count[f->place]--;
 		L.count[p]++;
 		f->place = p;
@@ -415,6 +517,8 @@ static void set_block(unsigned long pfn, unsigned int order, enum ledger_place p
 		f->chan = chan;
 		if (zone >= 0)
 			f->zone = zone;
+		if (p != LP_FREE)
+			busy_add(f->zone, 1);
 		if (a->op == MM_EV_ALLOC) {
 			f->alloc = *a;
 			f->retired = false;
@@ -447,6 +551,7 @@ static void split_around(unsigned long pfn, unsigned int order)
 		for (j = h; j < e && j < L.nr; j++) {
 			if (j >= pfn && j < end)
 				continue;
+			mark_dirty(j);
 			L.frame[j].head = j;
 			L.frame[j].order = 0;
 		}
@@ -883,12 +988,14 @@ NOTSAN void ledger_touch_pfn(unsigned long pfn, struct lab_owner who,
 		/* The owner's own write: ASan checks it like any client write. */
 		memcpy(p, &s, sizeof(s));
 		f = &L.frame[head];
+		mark_dirty(head);
 		f->expect = s;
 		f->stamped = true;
 	}
 	a = act_of(&ev, OP_TOUCH);
 	a.chan = -1;
 	f = &L.frame[head];
+	mark_dirty(head);
 	f->hist[f->nhist % LEDGER_HIST] = a;
 	f->nhist++;
 out:
@@ -933,12 +1040,14 @@ NOTSAN int ledger_actor_exit(int actor)
 	ledger_lock(&old);
 	if (!is_retired(actor) && L.nr_retired < (int)ARRAY_SIZE(L.retired))
 		L.retired[L.nr_retired++] = actor;
-	for (i = 0; i < L.nr; i++) {
+	/* a clean run's actors end owning nothing: skip the walk */
+	for (i = L.count[LP_OWNED] ? next_dirty(0) : L.nr; i < L.nr; i = next_dirty(i + 1)) {
 		struct ledger_frame *f = &L.frame[i];
 
 		if (f->place != LP_OWNED || f->head != i ||
 		    f->owner.actor != actor || f->retired)
 			continue;
+		mark_dirty(i);
 		f->retired = true;
 		report_leak(i, "its owner finished still holding it");
 		n++;
@@ -954,7 +1063,7 @@ NOTSAN int ledger_end_of_run(void)
 	sigset_t old;
 
 	ledger_lock(&old);
-	for (i = 0; i < L.nr; i++) {
+	for_each_dirty(i) {
 		struct ledger_frame *f = &L.frame[i];
 
 		if (f->head != i)
@@ -963,6 +1072,7 @@ NOTSAN int ledger_end_of_run(void)
 			report_leak(i, "still in flight at the end of the run (given, never taken)");
 		} else if (f->place == LP_OWNED && is_retired(f->owner.actor) &&
 			   !f->retired) {
+			mark_dirty(i);
 			f->retired = true;
 			report_leak(i, "its owner finished still holding it");
 		}
@@ -982,6 +1092,7 @@ NOTSAN int ledger_end_of_run(void)
 NOTSAN bool ledger_is_valid(void)
 {
 	unsigned long c[LP_NR] = { 0 }, i, sum = 0;
+	long busy[MAX_NR_ZONES] = { 0 }, unknown = 0;
 	int p;
 
 	for (i = 0; i < L.nr; i++) {
@@ -990,6 +1101,10 @@ NOTSAN bool ledger_is_valid(void)
 		if (f->place >= LP_NR)
 			return false;
 		c[f->place]++;
+		if (f->place != LP_FREE && f->zone < 0)
+			unknown++;
+		else if (f->place != LP_FREE && f->zone < MAX_NR_ZONES)
+			busy[f->zone]++;
 		if (f->place != LP_FREE &&
 		    (f->head > i || i >= f->head + (1UL << f->order) ||
 		     L.frame[f->head].place != f->place))
@@ -1000,6 +1115,8 @@ NOTSAN bool ledger_is_valid(void)
 			return false;
 		sum += c[p];
 	}
+	if (unknown != L.busy_unknown || memcmp(busy, L.busy_zone, sizeof(busy)))
+		return false;
 	return sum == L.nr;
 }
 
@@ -1052,6 +1169,15 @@ NOTSAN long ledger__zone_busy(int zone, long *unknown)
 	sigset_t old;
 
 	ledger_lock(&old);
+	if (zone < 0) {
+		n = (long)(L.nr - L.count[LP_FREE]);
+		goto out;
+	}
+	if (zone < MAX_NR_ZONES) {
+		n = L.busy_zone[zone];
+		u = L.busy_unknown;
+		goto out;
+	}
 	for (i = 0; i < L.nr; i++) {
 		if (L.frame[i].place == LP_FREE)
 			continue;
@@ -1060,6 +1186,7 @@ NOTSAN long ledger__zone_busy(int zone, long *unknown)
 		else if (L.frame[i].zone < 0)
 			u++;
 	}
+out:
 	ledger_unlock(&old);
 	if (unknown)
 		*unknown = u;
@@ -1081,6 +1208,26 @@ NOTSAN bool ledger__frame(unsigned long pfn, int *place, struct lab_owner *owner
 	}
 	ledger_unlock(&old);
 	return ok;
+}
+
+NOTSAN long ledger__next_owned(unsigned long from, unsigned long end,
+			       struct lab_owner *owner, unsigned long *head)
+{
+	long found = -1;
+	unsigned long pfn;
+	sigset_t old;
+
+	ledger_lock(&old);
+	for (pfn = next_dirty(from); pfn < end && pfn < L.nr; pfn = next_dirty(pfn + 1)) {
+		if (L.frame[pfn].place != LP_OWNED)
+			continue;
+		*owner = L.frame[pfn].owner;
+		*head = L.frame[pfn].head;
+		found = (long)pfn;
+		break;
+	}
+	ledger_unlock(&old);
+	return found;
 }
 
 NOTSAN unsigned long ledger_seq(void)

@@ -14,6 +14,9 @@ long ledger__zone_busy(int zone, long *unknown);
 /* One frame's record: place (enum ledger_place), owner, block head. */
 bool ledger__frame(unsigned long pfn, int *place, struct lab_owner *owner,
 		   unsigned long *head);
+/* First owned frame in [from, end), its owner and block head; -1: none. */
+long ledger__next_owned(unsigned long from, unsigned long end,
+			struct lab_owner *owner, unsigned long *head);
 /* ledger_mm.c: conservation against the allocator; weak in ledger.c. */
 bool ledger__census_ok(void) __attribute__((weak));
 

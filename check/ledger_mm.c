@@ -111,11 +111,11 @@ static bool owners_agree(void)
 	unsigned long pfn, total = mm_total_pages(), head;
 	struct page_owner_info pi;
 	struct lab_owner o;
-	int place;
+	long next;
 
-	for (pfn = 0; pfn < total; pfn++) {
-		if (!ledger__frame(pfn, &place, &o, &head) || place != LP_OWNED)
-			continue;
+	for (next = ledger__next_owned(0, total, &o, &head); next >= 0;
+	     next = ledger__next_owned(pfn + 1, total, &o, &head)) {
+		pfn = (unsigned long)next;
 		if (page_owner_get(pfn_to_page(pfn), &pi))
 			continue;
 		if (pi.owner.actor == o.actor && pi.owner.ctx == o.ctx)

@@ -3,6 +3,7 @@
 #
 # Every SCENARIO(name) line of fuzz/scenarios.def gives
 #   $(B)/fuzz/scn-<name>          replay / asm / show tool (no engine)
+#   $(B)/fuzz/<name>-replay       the target's replay loop (make bench)
 #   $(B)/fuzz/<name>-libfuzzer    libFuzzer target
 #   $(B)/fuzz/<name>-afl          AFL++ target (afl-clang-fast, on demand)
 #   $(B)/corpus/<name>/*.bin      the seeds corpus/<name>/*.lab, assembled
@@ -71,6 +72,15 @@ $(B)/fuzz/scn_tool-$(1).o: fuzz/scenario_tool.c
 	$$(CC) $$(CFLAGS) -DSCN_NAME=$(1) -MMD -MP -c $$< -o $$@
 
 $(B)/fuzz/scn-$(1): $(B)/fuzz/scn_tool-$(1).o $(B)/$(2:.c=.o) $$(SCN_DEPS)
+	$$(SCN_LINK)
+
+# The engine-free replay loop of the target (fuzz/replay_main.c: files,
+# directories, LABYRINTH_REPEAT=N for executions per second; make bench).
+$(B)/fuzz/scn_replay-$(1).o: fuzz/scenario_target.c
+	@mkdir -p $$(@D)
+	$$(CC) $$(CFLAGS) -DSCN_NAME=$(1) -MMD -MP -c $$< -o $$@
+
+$(B)/fuzz/$(1)-replay: $(B)/fuzz/scn_replay-$(1).o $(B)/fuzz/replay_main.o $(B)/$(2:.c=.o) $$(SCN_DEPS)
 	$$(SCN_LINK)
 
 $(SCN_FZ)/scn_target-$(1).o: fuzz/scenario_target.c

@@ -93,9 +93,24 @@ TESTS += $(B)/tests/fuzz/test-fuzz-targets
 TESTS += $(B)/tests/fuzz/replay-seeds $(B)/tests/fuzz/test-labyrinth \
 	 $(B)/tests/fuzz/smoke-libfuzzer $(B)/tests/fuzz/smoke-afl
 
-# `make bench`: executions per second of each target (fuzz/bench-ops.sh).
-$(B)/bench/fuzz-ops: fuzz/bench-ops.sh $(FUZZ_TARGETS:%=$(B)/fuzz/%-replay) seeds-ops \
-		fuzz-engine-libfuzzer fuzz-engine-afl
+# `make bench`: executions per second of every fuzz target with each
+# engine (fuzz/bench-fuzz.sh). The bench's own build is SAN=none DEBUG=0;
+# the targets are measured as `make fuzz` builds them (ASan+UBSan,
+# DEBUG=0), so those trees are built here by sub-makes.
+BENCH_AB := $(BUILD)/asan-nodebug
+BENCH_SUBST = sed -e 's|@B@|$(B)|g; s|@AB@|$(BENCH_AB)|g; s|@BUILD@|$(BUILD)|g; \
+	s|@LF@|$(BUILD)/libfuzzer/asan-nodebug|g; s|@AF@|$(BUILD)/afl/asan-nodebug|g; \
+	s|@TARGETS@|$(FUZZ_TARGETS) $(SCN_NAMES)|g' $< > $@ && chmod +x $@
+.PHONY: bench-fuzz-builds
+bench-fuzz-builds:
+	@$(MAKE) --no-print-directory -s SAN=asan DEBUG=0 $(BENCH_AB)/fuzz/ops-replay seeds-ops \
+		scenarios $(SCN_NAMES:%=$(BENCH_AB)/fuzz/%-replay)
+	@$(MAKE) --no-print-directory -s SAN=asan fuzz-engine-libfuzzer
+	@if command -v afl-clang-fast >/dev/null; then \
+		$(MAKE) --no-print-directory -s SAN=asan fuzz-engine-afl && \
+		AFL_QUIET=1 $(MAKE) --no-print-directory -s SAN=asan DEBUG=0 scenarios-afl; fi
+$(B)/bench/fuzz-targets: fuzz/bench-fuzz.sh bench-fuzz-builds \
+		$(FUZZ_TARGETS:%=$(B)/fuzz/%-replay) $(SCN_NAMES:%=$(B)/fuzz/%-replay)
 	@mkdir -p $(@D)
-	$(FUZZ_SUBST)
-BENCHES += $(B)/bench/fuzz-ops
+	$(BENCH_SUBST)
+BENCHES += $(B)/bench/fuzz-targets
