@@ -37,11 +37,10 @@ fuzz-engine-libfuzzer:
 
 # The TSan engine's positive control: the ops target with the zoo's
 # data race (pcp_remote_nolock; only allocator/pcp.c rebuilt with the
-# switch by zoo/build.mk's rule: zoo/bugs.def names that file). Not
-# zoo/tsan_report.o: its report aborts, and libFuzzer's deadly-signal
-# handler hangs under TSan (the nightly halts without abort).
+# switch by zoo/build.mk's rule: zoo/bugs.def names that file) and
+# TSan's reports given a signature (zoo/tsan_report.o), as in a zoo build.
 $(B)/tests/fuzz/ops-race-libfuzzer: $(B)/fuzz/ops.o $(B)/zoo/pcp_remote_nolock/allocator/pcp.o \
-		$(FUZZ_LIBS)
+		$(B)/zoo/tsan_report.o $(FUZZ_LIBS)
 	$(CC) $(LDFLAGS) -fsanitize=fuzzer $(filter %.o,$^) $(FUZZ_LINK) -o $@ $(LDLIBS)
 fuzz-engine-afl:
 	@if command -v afl-clang-fast >/dev/null; then AFL_QUIET=1 $(MAKE) --no-print-directory -s \

@@ -42,13 +42,19 @@ check "executed inputs (${runs:-0})" [ "${runs:-0}" -ge 300 ]
 # 3. positive control: the zoo's data race (pcp_remote_nolock) in the
 # same kind of build is still reported, on the allocator's state, from
 # the drain: setting the engine's state apart hides nothing else
-"$B/tools/labyrinth" asm tests/zoo/pcp_remote_nolock.repro.lab -o "$T/race.bin" > /dev/null
-timeout -k 5 120 "${SETARCH[@]}" "$LF/tests/fuzz/ops-race-libfuzzer" -runs=0 -timeout=60 -artifact_prefix="$T/a/" \
-	"$T/race.bin" > "$T/race.log" 2>&1
+# (fuzzing mode, from a corpus holding the reproducer: the crash input
+# is written as the nightly's tsan engine needs it)
+mkdir -p "$T/rc"
+"$B/tools/labyrinth" asm tests/zoo/pcp_remote_nolock.repro.lab -o "$T/rc/race.bin" > /dev/null
+timeout -k 5 120 "${SETARCH[@]}" "$LF/tests/fuzz/ops-race-libfuzzer" -runs=10 -seed=1 -timeout=60 \
+	-artifact_prefix="$T/a/" "$T/rc" > "$T/race.log" 2>&1
 rc=$?
 check "zoo race: TSan halts the run (exit $rc, want 66)" [ $rc = 66 ]
 check "zoo race: reported once, on the allocator's zone" \
 	bash -c "[ \$(grep -c 'WARNING: ThreadSanitizer: data race' '$T/race.log') = 1 ] &&
 		grep -q \"Location is global 'contig_page_data'\" '$T/race.log'"
 check "zoo race: one side is drain_pages_zone" grep -qE '#[0-9]+ drain_pages_zone ' "$T/race.log"
+check "zoo race: a signature line (zoo/tsan_report.c), and TSan's halt, not a hang" \
+	grep -q '^signature: data-race/.*/task' "$T/race.log"
+check "zoo race: libFuzzer wrote the crash input" bash -c "ls '$T/a/'crash-* > /dev/null 2>&1"
 finish
