@@ -64,10 +64,10 @@ static void fiber_trampoline(void)
  * inline-8bit-counters, in every object of a libFuzzer build): one
  * process-wide array that every fiber increments. clang 14 runs the
  * TSan pass after SanitizerCoverage and instruments those increments
- * (later LLVM skips them by their !nosanitize mark), so with each
- * fiber a thread to TSan every edge that two CPUs' fibers execute was
- * a "race" in the code under test, starting with the first function a
- * task fiber enters (task_entry). The counters are the engine's state,
+ * (SanitizerCoverage marks them !nosanitize; this TSan pass does not
+ * look), so with each fiber a thread to TSan every edge that two CPUs'
+ * fibers execute was a "race" in the code under test, starting with
+ * the first function a task fiber enters (task_entry). The counters are the engine's state,
  * not the machine's, and racy by design (libFuzzer does not make them
  * atomic for threaded targets either): tell TSan so, for exactly that
  * array. Weak: NULL in builds without coverage.
