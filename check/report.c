@@ -72,6 +72,11 @@ void report_set_mode(enum report_mode m)
 	R.mode = m;
 }
 
+enum report_mode report_get_mode(void)
+{
+	return R.mode;
+}
+
 void report_set_stream(void *file)
 {
 	R.stream = file;

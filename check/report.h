@@ -45,6 +45,7 @@ const char *lab_ctx_name(int ctx);			/* "task", "softirq", "hardirq" */
 
 void report_reset(void);			/* start of every run */
 void report_set_mode(enum report_mode m);
+enum report_mode report_get_mode(void);
 /* Where text goes besides the in-memory buffer (default stderr; NULL: nowhere). */
 void report_set_stream(void *file);		/* FILE * */
 /* Called at the end of each report to append the schedule trace. */

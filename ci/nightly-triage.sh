@@ -56,7 +56,7 @@ tool_id() { sha1sum < "$(replay_bin "$1" "$2")" | cut -c1-12; }
 # triage_file T ENGINE FILE: "state<TAB>signature<TAB>hits" where state
 # is repro or flaky; cached per input and tool build.
 triage_file() {
-	local t=$1 e=$2 f=$3 key cache i s best n
+	local t=$1 e=$2 f=$3 key cache i s best n k other
 	key=$(basename "$f").$(tool_id "$t" "$e")
 	cache=$ND/triage/$t/$e/$key
 	if [ -s "$cache" ]; then cat "$cache"; return; fi
@@ -83,11 +83,15 @@ triage_file() {
 	done
 	if [ "$best" != clean ] && [ "$n" -eq "$reps" ]; then
 		s=repro
+		other=
 	else
 		s=flaky
 		[ "$best" = clean ] && best="unreproducible/$t/-"
+		# what the other replays gave, so a flake can be chased
+		other=" ($(for k in "${!count[@]}"; do [ "$k" = "$best" ] ||
+			printf '%s x%s, ' "$k" "${count[$k]}"; done | sed 's/, $//'))"
 	fi
-	printf '%s\t%s\t%s/%s\n' "$s" "$best" "$n" "$reps" | put_text "$cache"
+	printf '%s\t%s\t%s/%s%s\n' "$s" "$best" "$n" "$reps" "$other" | put_text "$cache"
 	cat "$cache"
 }
 
@@ -196,9 +200,9 @@ store_finding() {
 }
 
 # triage_all: sets STATUS (0/1) and writes triage.json for the report
-declare -A SIG_FIRST=() SIG_HITS=() SIG_RAW=() SIG_STATE=() SIG_REPRO_N=()
+declare -A SIG_FIRST=() SIG_HITS=() SIG_RAW=() SIG_STATE=() SIG_REPRO_N=() SIG_FULL=()
 triage_all() {
-	local t e f line state sig hits rows=$ND/triage/rows.tsv.$$
+	local t e f line state sig hits full rows=$ND/triage/rows.tsv.$$
 	load_known
 	: > "$rows"
 	for t in $NIGHTLY_TARGETS; do
@@ -210,13 +214,20 @@ triage_all() {
 				printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "$e" "$(basename "$f")" \
 					"$state" "$sig" "$hits" >> "$rows"
 				SIG_RAW[$sig]=$(( ${SIG_RAW[$sig]:-0} + 1 ))
-				# the reproducer of a signature: its smallest reproducible input
+				# the reproducer of a signature: its smallest reproducible
+				# input among those replayed NIGHTLY_REPLAYS times (an
+				# input put in a well-known bucket by one replay is only
+				# taken while there is no other)
 				if [ "$state" = repro ]; then
 					SIG_REPRO_N[$sig]=$(( ${SIG_REPRO_N[$sig]:-0} + 1 ))
+					full=0; [ "${hits#*/}" = "$NIGHTLY_REPLAYS" ] && full=1
 					if [ "${SIG_STATE[$sig]:-}" != repro ] ||
-					   [ "$(stat -c %s "$f")" -lt "$(stat -c %s "$(cut -f3 <<<"${SIG_FIRST[$sig]}")")" ]; then
+					   [ "$full" -gt "${SIG_FULL[$sig]}" ] ||
+					   { [ "$full" = "${SIG_FULL[$sig]}" ] &&
+					     [ "$(stat -c %s "$f")" -lt "$(stat -c %s "$(cut -f3 <<<"${SIG_FIRST[$sig]}")")" ]; }; then
 						SIG_FIRST[$sig]=$t$'\t'$e$'\t'$f
 						SIG_HITS[$sig]=$hits
+						SIG_FULL[$sig]=$full
 					fi
 					SIG_STATE[$sig]=repro
 				elif [ -z "${SIG_FIRST[$sig]:-}" ]; then

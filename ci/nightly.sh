@@ -16,6 +16,10 @@
 #
 # Variables (environment; `make nightly` passes them through):
 #   NIGHTLY_TIME=600        seconds per target and engine
+#   NIGHTLY_RUNS=0          also stop each engine run after this many executions
+#                           per worker (0: no bound; tests use it: a fixed seed
+#                           and an execution bound make a run the same walk
+#                           whatever the machine's load)
 #   JOBS=1                  cores per engine run (libFuzzer -fork, AFL++ -M/-S)
 #   NIGHTLY_TARGETS         default: ops and every line of fuzz/scenarios.def
 #   NIGHTLY_ENGINES         default: libfuzzer afl tsan
@@ -36,6 +40,7 @@ cd "$(dirname "$0")/.." || exit 2
 unset MAKEFLAGS MFLAGS MAKELEVEL CFLAGS LDFLAGS
 
 NIGHTLY_TIME=${NIGHTLY_TIME:-600}
+NIGHTLY_RUNS=${NIGHTLY_RUNS:-0}
 JOBS=${JOBS:-1}
 ZOO=${ZOO:-}
 NIGHTLY_TARGETS=${NIGHTLY_TARGETS:-ops $(sed -n 's/^SCENARIO(\([a-z0-9_]*\)).*/\1/p' fuzz/scenarios.def)}
@@ -53,11 +58,22 @@ NIGHTLY_MIN_TIME=${NIGHTLY_MIN_TIME:-60}
 NIGHTLY_MAX_STARTS=${NIGHTLY_MAX_STARTS:-50}
 MAKE=${MAKE:-make}
 # Fuzzing builds run without the per-operation validators, as `make fuzz`
-# does (docs/programs.md): the detectors stay on, executions triple.
+# does (docs/programs.md): the detectors stay on, executions triple. A
+# zoo build keeps them (docs/zoo.md): they are part of what makes the
+# signatures zoo/bugs.def expects.
 DEBUG=0
+[ -n "$ZOO" ] && DEBUG=1
+# libFuzzer objects as `make fuzz` builds them. No trace-cmp: besides
+# adding nothing here (docs/programs.md), it feeds the machine's pointer
+# comparisons into the mutator's dictionary, and heap addresses differ
+# from process to process, so the same seed took a different walk each
+# time (measured: a zoo bug at execution 176 or 178 from one seed; 705
+# every time without trace-cmp).
+LF_CFLAGS="-fsanitize=fuzzer-no-link -fno-sanitize-coverage=trace-cmp"
 
 [[ "$NIGHTLY_TIME" =~ ^[1-9][0-9]*$ ]] || die "NIGHTLY_TIME must be seconds > 0 (got '$NIGHTLY_TIME')"
 [[ "$JOBS" =~ ^[1-9][0-9]*$ ]] || die "JOBS must be a positive number (got '$JOBS')"
+[[ "$NIGHTLY_RUNS" =~ ^[0-9]+$ ]] || die "NIGHTLY_RUNS must be a number of executions (got '$NIGHTLY_RUNS')"
 [[ "$NIGHTLY_REPLAYS" =~ ^[1-9][0-9]*$ ]] || die "NIGHTLY_REPLAYS must be >= 1"
 for e in $NIGHTLY_ENGINES; do
 	case "$e" in libfuzzer|afl|tsan) ;; *) die "unknown engine '$e' (libfuzzer afl tsan)" ;; esac
@@ -172,12 +188,12 @@ for t in $NIGHTLY_TARGETS; do
 done
 build host mk BUILD="$NB" SAN=asan "${host_goals[@]}"
 # libFuzzer binaries also minimize what AFL++ finds in scenario targets
-build libfuzzer-asan env CFLAGS=-fsanitize=fuzzer-no-link \
+build libfuzzer-asan env CFLAGS="$LF_CFLAGS" \
 	"$MAKE" --no-print-directory -s -j"$NPROC" DEBUG=$DEBUG ${ZOO:+ZOO=$ZOO} $NIGHTLY_MAKE_ARGS \
 	BUILD="$NB/libfuzzer" SAN=asan "${lf_goals[@]}"
 if has_engine tsan; then
 	build host-tsan mk BUILD="$NB" SAN=tsan "${tsan_goals[@]}"
-	build libfuzzer-tsan env CFLAGS=-fsanitize=fuzzer-no-link \
+	build libfuzzer-tsan env CFLAGS="$LF_CFLAGS" \
 		"$MAKE" --no-print-directory -s -j"$NPROC" DEBUG=$DEBUG ${ZOO:+ZOO=$ZOO} $NIGHTLY_MAKE_ARGS \
 		BUILD="$NB/libfuzzer" SAN=tsan "${lft_goals[@]}"
 fi
@@ -290,7 +306,7 @@ stats_put() { printf '%s\n' "$3" | put_text "$ND/stats/$1-$2.json"; }
 # next start does not stop on it again.
 lf_worker() {
 	local t=$1 e=$2 j=$3 bin=$4 deadline=$5 w=$ND/work/$1/$2 c=$ND/corpus/$1
-	local seg=0 rem p rc a h f pre=() flags
+	local seg=0 rem p rc a h f pre=() flags runs=() done_n=0 n
 	[ "$e" = tsan ] && pre=("${SETARCH[@]}")
 	mapfile -t flags < <(opt_flags "fuzz/$t.options")
 	printf '%s\n' "${flags[*]}" | grep -q -- '-timeout=' || flags+=(-timeout=25)
@@ -298,8 +314,13 @@ lf_worker() {
 	while :; do
 		rem=$((deadline - $(date +%s)))
 		[ "$rem" -ge 1 ] && [ "$seg" -lt "$NIGHTLY_MAX_STARTS" ] || break
+		# an execution bound counts over the restarts
+		if [ "$NIGHTLY_RUNS" -gt 0 ]; then
+			[ "$done_n" -lt "$NIGHTLY_RUNS" ] || break
+			runs=(-runs=$((NIGHTLY_RUNS - done_n)))
+		fi
 		seg=$((seg + 1))
-		timeout -k 10 $((rem + 60)) "${pre[@]}" "$bin" "${flags[@]}" -max_total_time="$rem" \
+		timeout -k 10 $((rem + 60)) "${pre[@]}" "$bin" "${flags[@]}" -max_total_time="$rem" "${runs[@]}" \
 			-seed=$((SEED * 1000 + j * 100 + seg)) -rss_limit_mb=2048 -print_final_stats=1 \
 			-artifact_prefix="$w/artifacts/" "$w/new" "$c" > "$w/fuzz.$j.$seg.log" 2>&1 &
 		p=$!
@@ -307,6 +328,8 @@ lf_worker() {
 		rc=$?
 		p=
 		[ $rc = 0 ] && break
+		n=$(sed -nE 's/^stat::number_of_executed_units: *([0-9]+).*/\1/p' "$w/fuzz.$j.$seg.log" | tail -n 1)
+		done_n=$((done_n + ${n:-1}))
 		a=$(sed -nE 's/.*Test unit written to (.*)$/\1/p' "$w/fuzz.$j.$seg.log" | tail -n 1)
 		[ -f "$a" ] || continue
 		harvest "$t" "$e" "$a"
@@ -322,7 +345,8 @@ run_libfuzzer() {	# T ENGINE(libfuzzer|tsan)
 	else bin=$LF_asan/fuzz/$t-libfuzzer; fi
 	rm -f "$w"/fuzz.*.log
 	mkdir -p "$w/new" "$w/artifacts" || die "cannot create $w"
-	note "$t: libFuzzer ($e) for ${NIGHTLY_TIME}s, $JOBS worker(s)"
+	note "$t: libFuzzer ($e) for ${NIGHTLY_TIME}s$([ "$NIGHTLY_RUNS" -gt 0 ] &&
+		echo " or $NIGHTLY_RUNS executions"), $JOBS worker(s)"
 	t0=$(date +%s)
 	deadline=$((t0 + NIGHTLY_TIME))
 	for ((j = 0; j < JOBS; j++)); do
@@ -374,6 +398,7 @@ run_afl() {
 	mkdir -p "$w" || die "cannot create $w"
 	tmo=$(afl_timeout "fuzz/$t.options")
 	args=(-i "$c" -o "$w/out" -t "${tmo:-10000}" -V "$NIGHTLY_TIME" -s "$SEED")
+	[ "$NIGHTLY_RUNS" -gt 0 ] && args+=(-E "$NIGHTLY_RUNS")
 	[ -f "fuzz/$t.dict" ] && args+=(-x "fuzz/$t.dict")
 	note "$t: AFL++ for ${NIGHTLY_TIME}s, 1 main (CMPLOG) + $((JOBS - 1)) secondary"
 	t0=$(date +%s)

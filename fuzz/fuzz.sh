@@ -43,16 +43,14 @@ elif [[ " $SCENARIOS" == *" $TARGET "* ]]; then
 else
 	die "no target '$TARGET': TARGET is ops or a scenario of fuzz/scenarios.def (${SCENARIOS% })"
 fi
-tsan_bin=$TARGET-replay tsan_run=; [ -n "$SCN" ] && tsan_bin=scn-$TARGET tsan_run=" run"
-if [ "$SAN" = tsan ] && [ -z "${FUZZ_TSAN_ANYWAY:-}" ]; then
-	# clang 14 instruments the engines' own coverage counter writes, and
-	# the machine's fibers are separate threads to TSan: every input
-	# "races" on a counter. The TSan replay of the same inputs is clean.
-	die "SAN=tsan: with clang 14 both engines' coverage counters race between the
-  machine's fibers under TSan, so every input would be a false finding
-  (docs/programs.md). Fuzz with SAN=asan and replay under TSan instead:
-  make SAN=tsan build/tsan/fuzz/$tsan_bin && setarch \$(uname -m) -R build/tsan/fuzz/$tsan_bin$tsan_run DIR
-  (FUZZ_TSAN_ANYWAY=1 overrides this check.)"
+if [ "$SAN" = tsan ] && [ "$ENGINE" = afl ] && [ -z "${FUZZ_TSAN_ANYWAY:-}" ]; then
+	# AFL++'s map writes are instrumented by TSan like any store, and the
+	# machine's fibers are separate threads to TSan: every seed "crashed"
+	# (docs/programs.md). libFuzzer's coverage state is set apart
+	# (sim/fiber.c, the Makefile's SAN=tsan flags); AFL++'s is not.
+	die "SAN=tsan ENGINE=afl: AFL++'s coverage map races between the machine's
+  fibers under TSan, so every input would be a false finding (docs/programs.md).
+  Use ENGINE=libfuzzer with SAN=tsan. (FUZZ_TSAN_ANYWAY=1 overrides this check.)"
 fi
 [ -d "corpus/$TARGET" ] || die "no seeds for '$TARGET' (corpus/$TARGET/)"
 
@@ -109,9 +107,13 @@ opt_flags() {
 
 export ASAN_OPTIONS=${FUZZ_ASAN_OPTIONS:-abort_on_error=1:detect_leaks=0:symbolize=0:dedup_token_length=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-# report_signal_unsafe=0: TSan aborts while holding its report lock and
-# libFuzzer's SIGABRT handler mallocs; TSan would then wait for itself.
-export TSAN_OPTIONS=halt_on_error=1:abort_on_error=1:report_signal_unsafe=0
+# TSan halts without abort: libFuzzer's deadly-signal handler hangs under
+# TSan after a report, a plain halt (exit 66) still writes the crash
+# input (as ci/nightly.sh). report_signal_unsafe=0: should TSan report
+# inside a signal handler, it must not wait for its own report lock.
+export TSAN_OPTIONS=halt_on_error=1:report_signal_unsafe=0
+# afl-fuzz sees only a signal as a crash (TOOLCHAIN.md)
+[ "$ENGINE" = afl ] && TSAN_OPTIONS=$TSAN_OPTIONS:abort_on_error=1
 SETARCH=()
 [ "$SAN" = tsan ] && SETARCH=(setarch "$(uname -m)" -R)
 

@@ -74,7 +74,14 @@ static struct {
 	struct mutex mutex;
 	struct fault_injector fi;
 	struct fault_injector *fip;	/* installed injector, NULL if none */
-	int failnext;			/* OP_FAILNEXT: attempts left to fail */
+	/*
+	 * OP_FAILNEXT: attempts left to fail. One counter for the whole
+	 * machine, raised by an actor on one CPU and spent by allocations
+	 * on any CPU, so it is an atomic as the kernel's fault_attr.times
+	 * is (lib/fault-inject.c, should_fail_ex()): TSan sees each CPU's
+	 * fiber as a thread, and a plain int here was a data race.
+	 */
+	int failnext;
 	bool trace_ops;
 } I;
 
@@ -95,9 +102,14 @@ static spinlock_t *client_lock(int l)
  */
 static bool interp_fault_hook(int site, gfp_t gfp, unsigned int order, void *arg)
 {
-	if (site == FAULT_SITE_ALLOC_PAGES && I.failnext > 0 && !(gfp & __GFP_NOFAIL)) {
-		I.failnext--;
-		return true;
+	if (site == FAULT_SITE_ALLOC_PAGES && !(gfp & __GFP_NOFAIL)) {
+		int left = __atomic_load_n(&I.failnext, __ATOMIC_RELAXED);
+
+		/* atomic_dec_if_positive() */
+		while (left > 0)
+			if (__atomic_compare_exchange_n(&I.failnext, &left, left - 1, false,
+							__ATOMIC_RELAXED, __ATOMIC_RELAXED))
+				return true;
 	}
 	return I.fip ? fault_should_fail(I.fip, site, gfp, order) : false;
 }
@@ -338,7 +350,7 @@ static void run_op(struct actor_rt *r, const struct prog_op *op)
 	case OP_FAILNEXT:
 		if (interp_test_bug && op->a >= 4 && in_hardirq())
 			planted_double_free();
-		I.failnext += op->a + 1;
+		__atomic_fetch_add(&I.failnext, op->a + 1, __ATOMIC_RELAXED);
 		break;
 	case OP_DRAIN:
 		if (o->drain)

@@ -58,12 +58,45 @@ static void fiber_trampoline(void)
 	abort();	/* entries never return: they fiber_exit_to() */
 }
 
+#ifdef SIM_TSAN
+/*
+ * The fuzzing engine's coverage counters (-fsanitize-coverage=
+ * inline-8bit-counters, in every object of a libFuzzer build): one
+ * process-wide array that every fiber increments. clang 14 runs the
+ * TSan pass after SanitizerCoverage and instruments those increments
+ * (SanitizerCoverage marks them !nosanitize; this TSan pass does not
+ * look), so with each fiber a thread to TSan every edge that two CPUs'
+ * fibers execute was a "race" in the code under test, starting with
+ * the first function a task fiber enters (task_entry). The counters are the engine's state,
+ * not the machine's, and racy by design (libFuzzer does not make them
+ * atomic for threaded targets either): tell TSan so, for exactly that
+ * array. Weak: NULL in builds without coverage.
+ */
+extern unsigned char __start___sancov_cntrs[] __attribute__((weak));
+extern unsigned char __stop___sancov_cntrs[] __attribute__((weak));
+void AnnotateBenignRaceSized(const char *file, int line, const volatile void *mem,
+			     unsigned long size, const char *desc);
+
+static void tsan_engine_counters(void)
+{
+	static bool done;
+
+	if (done || !__start___sancov_cntrs || __stop___sancov_cntrs <= __start___sancov_cntrs)
+		return;
+	done = true;
+	AnnotateBenignRaceSized(__FILE__, __LINE__, __start___sancov_cntrs,
+				(unsigned long)(__stop___sancov_cntrs - __start___sancov_cntrs),
+				"sanitizer-coverage inline 8-bit counters");
+}
+#endif
+
 void fiber_init_main(struct fiber *f)
 {
 	memset(f, 0, sizeof(*f));
 	f->started = true;
 #ifdef SIM_TSAN
 	f->tsan = __tsan_get_current_fiber();
+	tsan_engine_counters();
 #endif
 	fiber_current = f;
 }

@@ -79,6 +79,7 @@ __attribute__((no_sanitize("thread"))) void __tsan_on_report(void *report)
 	int tid, size, write, atomic;
 	void *addr, *sleep[1];
 	static char func[128];
+	enum report_mode mode;
 
 	__tsan_ignore_thread_begin();
 	if (!__tsan_get_report_data(report, &desc, &count, &stacks, &mops, &locs, &mutexes,
@@ -91,10 +92,20 @@ __attribute__((no_sanitize("thread"))) void __tsan_on_report(void *report)
 	/* the zoo's data-race bugs record "triggered" when TSan reports them */
 	if (zoo_canary_state.first[ZOO_CANARY_REACHED] && zoo_canary_state.name[ZOO_CANARY_REACHED])
 		zoo_canary(ZOO_CANARY_TRIGGERED, zoo_canary_state.name[ZOO_CANARY_REACHED]);
+	/*
+	 * No abort() of ours: TSan stops the process itself right after this
+	 * hook (halt_on_error, as every fuzzing script sets it), and under
+	 * libFuzzer an abort from inside TSan's report path hangs in the
+	 * fuzzer's deadly-signal handler, while TSan's own halt still runs
+	 * libFuzzer's death callback (the crash input is written).
+	 */
+	mode = report_get_mode();
+	report_set_mode(REPORT_RECORD);
 	report_begin(REPORT_DATA_RACE, func, lab_current().ctx);
 	report_printf("BUG: data race: %s of size %d at %p by the context below "
 		      "(ThreadSanitizer's report above)\n", write ? "write" : "read", size, addr);
 	report_end();
+	report_set_mode(mode);
 out:
 	__tsan_ignore_thread_end();
 }

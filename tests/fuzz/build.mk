@@ -61,7 +61,16 @@ FUZZ_SUBST = sed -e 's|@B@|$(B)|g; s|@BUILD@|$(BUILD)|g; s|@LF@|$(FUZZ_LF_B)|g; 
 fuzz-engine-libfuzzer:
 	@CFLAGS="$(FUZZ_LF_CFLAGS)" $(MAKE) --no-print-directory -s BUILD=$(BUILD)/libfuzzer \
 		SAN=$(SAN) DEBUG=0 $(FUZZ_TARGETS:%=$(FUZZ_LF_B)/fuzz/%-libfuzzer) \
-		$(FUZZ_LF_B)/tests/fuzz/ops-bug-libfuzzer
+		$(FUZZ_LF_B)/tests/fuzz/ops-bug-libfuzzer \
+		$(if $(filter tsan,$(SAN)),$(FUZZ_LF_B)/tests/fuzz/ops-race-libfuzzer)
+
+# The TSan engine's positive control: the ops target with the zoo's
+# data race (pcp_remote_nolock; only allocator/pcp.c rebuilt with the
+# switch by zoo/build.mk's rule: zoo/bugs.def names that file) and
+# TSan's reports given a signature (zoo/tsan_report.o), as in a zoo build.
+$(B)/tests/fuzz/ops-race-libfuzzer: $(B)/fuzz/ops.o $(B)/zoo/pcp_remote_nolock/allocator/pcp.o \
+		$(B)/zoo/tsan_report.o $(FUZZ_LIBS)
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer $(filter %.o,$^) $(FUZZ_LINK) -o $@ $(LDLIBS)
 fuzz-engine-afl:
 	@if command -v afl-clang-fast >/dev/null; then AFL_QUIET=1 $(MAKE) --no-print-directory -s \
 		BUILD=$(BUILD)/afl CC=afl-clang-fast SAN=$(SAN) DEBUG=0 \
@@ -92,6 +101,12 @@ $(B)/tests/fuzz/test-fuzz-targets: tests/fuzz/test-fuzz-targets.sh tests/fuzz/li
 TESTS += $(B)/tests/fuzz/test-fuzz-targets
 TESTS += $(B)/tests/fuzz/replay-seeds $(B)/tests/fuzz/test-labyrinth \
 	 $(B)/tests/fuzz/smoke-libfuzzer $(B)/tests/fuzz/smoke-afl
+# The libFuzzer build under TSan (the nightly's tsan engine).
+$(B)/tests/fuzz/smoke-libfuzzer-tsan: tests/fuzz/smoke-libfuzzer-tsan.sh tests/fuzz/lib.sh \
+		$(B)/tools/labyrinth seeds-ops fuzz-engine-libfuzzer
+	@mkdir -p $(@D)
+	$(FUZZ_SUBST)
+TSAN_TESTS += $(B)/tests/fuzz/smoke-libfuzzer-tsan
 
 # `make bench`: executions per second of every fuzz target with each
 # engine (fuzz/bench-fuzz.sh). The bench's own build is SAN=none DEBUG=0;

@@ -2,31 +2,38 @@
 # The nightly campaign end to end, on the ops target with libFuzzer
 # (the engines' own smoke tests live in tests/fuzz/):
 #  - the clean build: exit 0, a report, a summary, coverage;
-#  - a build with a compiled-in bug (NIGHTLY_PLANT=1: the interpreter's
-#    planted double free, reached only when an interrupt fires at the
-#    right point, tests/nightly/build.mk): found, replayed, minimized,
+#  - a bug-zoo build (ZOO=pcp_plain_lock, zoo/bugs.def): its bug found
+#    from the shipped seeds, replayed 3/3 in fresh processes, minimized,
 #    stored with its report, reported as new, exit 1;
 #  - the same campaign with that signature in a known list: exit 0;
 #  - SIGTERM and SIGKILL in the middle of a campaign: every finding and
 #    every corpus input written before survives, the next run resumes.
+# Every campaign is bounded by executions (NIGHTLY_RUNS), not by time:
+# with the run number as the seed each one is the same walk on an idle
+# or a loaded machine (NIGHTLY_TIME is only a safety cap).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tests/nightly/lib.sh
-SIG=double-free/lab_free/hardirq
-SLUG=double-free__lab_free__hardirq
+ZOO=pcp_plain_lock
+SIG=$(awk -v b=$ZOO '$1 == b { print $6 }' zoo/bugs.def)	# irq-unsafe-lock/pcp_is_valid/task
+SLUG=$(sed 's#/#__#g' <<<"$SIG")
 base=(NIGHTLY_TARGETS=ops NIGHTLY_ENGINES=libfuzzer NIGHTLY_REPLAYS=3 NIGHTLY_MIN_TIME=10
-      NIGHTLY_MIN_FREE_MB=256)
+      NIGHTLY_MIN_FREE_MB=256 NIGHTLY_TIME=300)
 nightly() { env "${base[@]}" "$@" ci/nightly.sh; }
+# The variants are built where `make test` already built the same ones
+# (the host tools and libFuzzer targets of `make fuzz`, DEBUG=0): only
+# coverage and the zoo variant are compiled here.
+NB=build
 
 # 1. clean build
-nightly NIGHTLY_DIR="$T/clean" NIGHTLY_BUILD="$TB/clean" NIGHTLY_TIME=4 > "$T/clean.log" 2>&1
+nightly NIGHTLY_DIR="$T/clean" NIGHTLY_BUILD=$NB NIGHTLY_RUNS=200 > "$T/clean.log" 2>&1
 rc=$?
 check "clean build: exit 0 (got $rc)" [ $rc = 0 ]
 [ $rc = 0 ] || tail -n 20 "$T/clean.log"
 S=$T/clean/summary.json
 check "clean build: report.md and summary.json" test -s "$T/clean/report.md" -a -s "$S"
-check "clean build: executions counted" \
-	[ "$(jq '.targets.ops.engines.libfuzzer.executions' "$S" 2>/dev/null || echo 0)" -gt 0 ]
+check "clean build: executions counted ($(jq '.targets.ops.engines.libfuzzer.executions' "$S" 2>/dev/null))" \
+	[ "$(jq '.targets.ops.engines.libfuzzer.executions' "$S" 2>/dev/null || echo 0)" -ge 200 ]
 check "clean build: no signature" [ "$(jq '.signatures | length' "$S" 2>/dev/null)" = 0 ]
 check "clean build: line and branch coverage per folder" \
 	[ "$(jq '.coverage.folders.allocator.lines > 0 and .coverage.branches > 0' "$S" 2>/dev/null)" = true ]
@@ -34,73 +41,72 @@ check "clean build: HTML coverage" [ -f "$T/clean/coverage/html/index.html" ]
 check "clean build: the seeds are in the working corpus" \
 	[ "$(ls "$T/clean/corpus/ops/" | grep -c '^seed-')" -ge "$(ls corpus/ops/*.lab | wc -l)" ]
 
-# 2. a compiled-in bug
-P=(NIGHTLY_DIR="$T/plant" NIGHTLY_BUILD="$TB/plant" NIGHTLY_MAKE_ARGS=NIGHTLY_PLANT=1
-   NIGHTLY_EXTRA_SEEDS=tests/nightly/seeds NIGHTLY_COVERAGE=0)
-# 45 s: the near seed finds it in seconds on an idle machine, but a
-# loaded CI machine runs the fuzzer ten times slower.
-nightly "${P[@]}" NIGHTLY_TIME=45 > "$T/plant.log" 2>&1
+# 2. a zoo bug, from the shipped seeds alone (libFuzzer's walk from the
+# first night's seed reaches it at execution 32, every time)
+P=(ZOO=$ZOO NIGHTLY_DIR="$T/zoo" NIGHTLY_BUILD=$NB NIGHTLY_COVERAGE=0)
+nightly "${P[@]}" NIGHTLY_RUNS=400 > "$T/zoo.log" 2>&1
 rc=$?
-check "planted bug: exit 1 (got $rc)" [ $rc = 1 ]
-[ $rc = 1 ] || tail -n 20 "$T/plant.log"
-S=$T/plant/summary.json
-check "planted bug: reported as new" \
+check "zoo bug: exit 1 (got $rc)" [ $rc = 1 ]
+[ $rc = 1 ] || tail -n 20 "$T/zoo.log"
+S=$T/zoo/summary.json
+check "zoo bug: reported as new, with zoo/bugs.def's signature" \
 	[ "$(jq -r '.new_signatures | join(" ")' "$S" 2>/dev/null)" = "$SIG" ]
-F=$T/plant/findings/$SLUG
-check "planted bug: reproducer, raw input, report, info stored" \
+F=$T/zoo/findings/$SLUG
+check "zoo bug: reproducer, raw input, report, info stored" \
 	test -s "$F/repro" -a -s "$F/crash" -a -s "$F/report.txt" -a -s "$F/info.json"
-check "planted bug: report names the signature" grep -q "signature: $SIG" "$F/report.txt"
-# Known flake (issue #8 note): one CI run saw the planted bug's raw
-# crash replay 2/3; it must reproduce at least once to be reported new.
+check "zoo bug: report names the signature" grep -q "signature: $SIG" "$F/report.txt"
 r=$(jq -r .replays "$F/info.json" 2>/dev/null)
-check "planted bug: reproduced on replay ($r)" [ "${r%%/*}" -ge 1 ] 2>/dev/null
-[ "$r" = 3/3 ] || echo "warn planted bug: replays $r, not 3/3 (known flake)"
-check "planted bug: minimized ($(stat -c %s "$F/repro" 2>/dev/null) of $(stat -c %s "$F/crash" 2>/dev/null) bytes, $(cat "$F/minimized-by" 2>/dev/null))" \
+check "zoo bug: every fresh-process replay reproduces it ($r)" [ "$r" = 3/3 ]
+check "zoo bug: minimized ($(stat -c %s "$F/repro" 2>/dev/null) of $(stat -c %s "$F/crash" 2>/dev/null) bytes, $(cat "$F/minimized-by" 2>/dev/null))" \
 	[ "$(stat -c %s "$F/repro" 2>/dev/null || echo 1)" -lt "$(stat -c %s "$F/crash" 2>/dev/null || echo 0)" ]
-lab=$(make -s --no-print-directory BUILD="$TB/plant" SAN=asan DEBUG=0 NIGHTLY_PLANT=1 nightly-print-B)/tools/labyrinth
-check "planted bug: the stored reproducer replays to $SIG" \
-	bash -c "'$lab' run '$F/repro' 2>/dev/null | grep -q 'signature: $SIG'"
-check "planted bug: report.md lists it as new" grep -q "| new | \`$SIG\`" "$T/plant/report.md"
+lab=$(make -s --no-print-directory BUILD=$NB SAN=asan DEBUG=1 ZOO=$ZOO nightly-print-B)/tools/labyrinth
+same=0
+for i in 1 2 3; do
+	out=$("$lab" run "$F/repro" 2>/dev/null)	# exit 1: a report
+	grep -q "signature: $SIG" <<<"$out" && same=$((same + 1))
+done
+check "zoo bug: the stored reproducer replays to $SIG ($same/3)" [ $same = 3 ]
+check "zoo bug: report.md lists it as new" grep -q "| new | \`$SIG\`" "$T/zoo/report.md"
 
 # 3. the same finding, now known
-echo "$SIG   # the planted test bug" > "$T/known.txt"
-nightly "${P[@]}" NIGHTLY_TIME=3 NIGHTLY_KNOWN="$T/known.txt" > "$T/known.log" 2>&1
+echo "$SIG   # the zoo bug" > "$T/known.txt"
+nightly "${P[@]}" NIGHTLY_RUNS=100 NIGHTLY_KNOWN="$T/known.txt" > "$T/known.log" 2>&1
 rc=$?
 check "known signature: exit 0 (got $rc)" [ $rc = 0 ]
 check "known signature: listed as known" \
-	[ "$(jq -r ".signatures[] | select(.signature == \"$SIG\") | .status" "$T/plant/summary.json" 2>/dev/null)" = known ]
+	[ "$(jq -r ".signatures[] | select(.signature == \"$SIG\") | .status" "$T/zoo/summary.json" 2>/dev/null)" = known ]
 
 # 4. killed mid-run: SIGTERM, then SIGKILL of the whole process group
 for s in TERM KILL; do
-	rm -f "$T/plant/report.md" "$T/plant/summary.json"
-	setsid env "${base[@]}" "${P[@]}" NIGHTLY_TIME=60 ci/nightly.sh > "$T/kill-$s.log" 2>&1 &
+	rm -f "$T/zoo/report.md" "$T/zoo/summary.json"
+	setsid env "${base[@]}" "${P[@]}" ci/nightly.sh > "$T/kill-$s.log" 2>&1 &
 	pid=$!
-	for ((i = 0; i < 600; i++)); do	# until it fuzzes, then 6 s more
+	for ((i = 0; i < 600; i++)); do	# until it fuzzes, then 3 s more
 		grep -q 'libFuzzer (libfuzzer) for' "$T/kill-$s.log" && break
 		sleep 0.5
 	done
-	sleep 6
-	(cd "$T/plant/corpus/ops" && ls) > "$T/corpus.before"
-	ls "$T/plant/raw/ops/libfuzzer/" > "$T/raw.before"
+	sleep 3
+	(cd "$T/zoo/corpus/ops" && ls) > "$T/corpus.before"
+	ls "$T/zoo/raw/ops/libfuzzer/" > "$T/raw.before"
 	if [ $s = TERM ]; then kill -TERM "$pid"; else kill -KILL -- "-$pid"; fi
 	wait "$pid"
 	rc=$?
 	want=$([ $s = TERM ] && echo 143 || echo 137)
 	check "SIG$s: the campaign stops ($rc)" [ $rc = "$want" ]
-	check "SIG$s: no report from a killed run" test ! -e "$T/plant/report.md" -a ! -e "$T/plant/summary.json"
-	nightly "${P[@]}" NIGHTLY_TIME=3 NIGHTLY_KNOWN="$T/known.txt" > "$T/after-$s.log" 2>&1
+	check "SIG$s: no report from a killed run" test ! -e "$T/zoo/report.md" -a ! -e "$T/zoo/summary.json"
+	nightly "${P[@]}" NIGHTLY_RUNS=50 NIGHTLY_KNOWN="$T/known.txt" > "$T/after-$s.log" 2>&1
 	rc=$?
 	check "SIG$s: the next run completes (exit $rc)" [ $rc = 0 ]
-	(cd "$T/plant/corpus/ops" && ls) > "$T/corpus.after"
+	(cd "$T/zoo/corpus/ops" && ls) > "$T/corpus.after"
 	check "SIG$s: every corpus input kept ($(wc -l < "$T/corpus.before") before, $(wc -l < "$T/corpus.after") after)" \
 		bash -c "! grep -vxF -f '$T/corpus.after' '$T/corpus.before' | grep -q ."
-	ls "$T/plant/raw/ops/libfuzzer/" > "$T/raw.after"
+	ls "$T/zoo/raw/ops/libfuzzer/" > "$T/raw.after"
 	check "SIG$s: every finding kept ($(wc -l < "$T/raw.before") raw inputs)" \
 		bash -c "! grep -vxF -f '$T/raw.after' '$T/raw.before' | grep -q ."
 	check "SIG$s: the finding is still reported" \
-		[ "$(jq -r ".signatures[] | select(.signature == \"$SIG\") | .status" "$T/plant/summary.json" 2>/dev/null)" = known ]
+		[ "$(jq -r ".signatures[] | select(.signature == \"$SIG\") | .status" "$T/zoo/summary.json" 2>/dev/null)" = known ]
 	check "SIG$s: no half-written file left" \
-		bash -c "! find '$T/plant/corpus' '$T/plant/raw' '$T/plant/findings' -name '*.tmp.*' | grep -q ."
+		bash -c "! find '$T/zoo/corpus' '$T/zoo/raw' '$T/zoo/findings' -name '*.tmp.*' | grep -q ."
 done
 
 # 5. a missing tool is an error, never a green run

@@ -15,6 +15,9 @@ POOL_INTERP_LIBS := $(B)/libpool.a $(FUZZ_LIBS)
 $(B)/tests/pool/test_pool_interp: $(B)/tests/pool/test_pool_interp.o $(POOL_INTERP_LIBS)
 	$(POOL_TEST_LINK)
 TESTS += $(B)/tests/pool/test_pool_interp
+# Under TSan too: the interpreter's machine-wide state (OP_FAILNEXT's
+# counter) is touched by several CPUs' fibers.
+TSAN_TESTS += $(B)/tests/pool/test_pool_interp
 
 $(B)/tests/pool/bug-%/test_pool_interp.o: tests/pool/test_pool_interp.c
 	@mkdir -p $(@D)
