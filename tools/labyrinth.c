@@ -5,7 +5,8 @@
  *	labyrinth run [-v] [--fault PLAN] FILE...
  *	labyrinth show FILE
  *	labyrinth asm FILE.lab -o OUT
- *	labyrinth explore FILE --policy pct|random --runs N --seed S [--depth D] [-o OUT]
+ *	labyrinth explore FILE --policy pct|random --runs N --seed S [--depth D]
+ *		[--steps K] [-o OUT]
  *	labyrinth minimize FILE -o OUT
  *	labyrinth triage DIR...
  *	labyrinth sweep FILE [--persistent]
@@ -36,7 +37,7 @@ static const char usage_text[] =
 	"  run [-v] [--fault PLAN] FILE...   replay; exit 1 if a detector fired\n"
 	"  show FILE                         print a program as text\n"
 	"  asm FILE.lab -o OUT               text to bytes\n"
-	"  explore FILE --policy pct|random --runs N --seed S [--depth D] [-o OUT]\n"
+	"  explore FILE --policy pct|random --runs N --seed S [--depth D] [--steps K] [-o OUT]\n"
 	"                                    search schedules; save the first failing run\n"
 	"  minimize FILE -o OUT              shrink, keeping the signature\n"
 	"  triage DIR...                     one line per distinct signature\n"
@@ -216,6 +217,7 @@ static int cmd_explore(int argc, char **argv)
 		{ "runs", required_argument, NULL, 'r' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "depth", required_argument, NULL, 'd' },
+		{ "steps", required_argument, NULL, 'k' },
 		{ "output", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -257,6 +259,11 @@ static int cmd_explore(int argc, char **argv)
 			if (*end || cfg.pct_depth < 1 || cfg.pct_depth > 16)
 				return usage("explore: --depth 1..16");
 			break;
+		case 'k':
+			cfg.pct_steps = strtoul(optarg, &end, 10);
+			if (*end || !cfg.pct_steps || cfg.pct_steps > 100000000)
+				return usage("explore: --steps K (1..100000000)");
+			break;
 		case 'o':
 			out = optarg;
 			break;
@@ -265,7 +272,7 @@ static int cmd_explore(int argc, char **argv)
 		}
 	}
 	if (optind != argc - 1 || !runs || !have_seed)
-		return usage("explore FILE --policy pct|random --runs N --seed S [--depth D] [-o OUT]");
+		return usage("explore FILE --policy pct|random --runs N --seed S [--depth D] [--steps K] [-o OUT]");
 	if (load(argv[optind], &p))
 		return EXIT_USAGE;
 	for (r = 0; r < runs; r++) {
