@@ -10,7 +10,8 @@
 #             --seed 1 --runs N` finds its signature from the base program;
 #   seeds     no seed of corpus/<target>/ triggers it or reports;
 #   canary    a run that reaches a bug without triggering it is reported
-#             as "reached, not triggered" (the classifier of zoo/zoo.sh).
+#             as "reached, not triggered" (the classifier of zoo/zoo.sh);
+#   kinds     every detector kind of issue #7 has a bug in bugs.def.
 # Prints "N passed, N failed"; exits non-zero on a failure.
 # Generated into the build tree by zoo/build.mk (@B@ @SAN@ filled in).
 set -uo pipefail
@@ -76,6 +77,13 @@ while read -r name target san needs files sig runs; do
 		else ok; fi
 	done
 done < <(zoo_rows)
+
+# Issue #7: every detector kind has a bug in the catalogue (both builds').
+kinds=$(zoo_rows | awk '{ split($6, k, "/"); print k[1] }' | sort -u)
+for k in atomic-sleep deadlock irq-unsafe-lock double-own use-after-free \
+	 "double-free|bad-free" reserve stall leak invariant data-race; do
+	if grep -Eqx "$k" <<<"$kinds"; then ok; else bad "catalogue: no bug of kind $k"; fi
+done
 
 # The classifier on the four outcomes, from real runs where the build has them.
 if [ "$SAN" = asan ]; then
