@@ -44,6 +44,8 @@ check "usage: no command exits 2" [ "$(rc "$L")" = 2 ]
 check "usage: unknown command exits 2" [ "$(rc "$L" frob)" = 2 ]
 check "usage: explore without --seed exits 2" [ "$(rc "$L" explore "$seed" --runs 1)" = 2 ]
 check "usage: explore --steps 0 exits 2" [ "$(rc "$L" explore "$seed" --runs 1 --seed 1 --steps 0)" = 2 ]
+check "usage: explore --steps bogus exits 2" [ "$(rc "$L" explore "$seed" --runs 1 --seed 1 --steps bogus)" = 2 ]
+check "explore --steps auto runs" [ "$(rc "$L" explore "$seed" --runs 2 --seed 1 --steps auto -o "$T/auto.bin")" = 0 ]
 check "run: bad --fault plan exits 2" [ "$(rc "$L" run --fault bogus=1 corpus/ops/faults.lab)" = 2 ]
 check "run: --fault plan runs" [ "$(rc "$L" run --fault probability=20,seed=1 corpus/ops/faults.lab)" = 0 ]
 check "run: -v prints the trace" sh -c "'$L' run -v corpus/ops/irq_ring.lab 2>&1 | grep -q 'schedule trace'"

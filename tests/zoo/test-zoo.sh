@@ -87,6 +87,16 @@ done
 
 # The classifier on the four outcomes, from real runs where the build has them.
 if [ "$SAN" = asan ]; then
+	# a window late in a long program: clean by default, found with PCT's k
+	# measured from the program (explore --steps auto)
+	late=tests/zoo/pcp_trylock_always.late.lab z="$B/zoo/pcp_trylock_always/labyrinth"
+	out=$("$z" run "$late" 2>&1); rc=$?
+	if [ $rc -eq 0 ] && [ -z "$(zoo_first_signature <<<"$out")" ]; then ok
+	else bad "late: $late is not clean under the default schedule"; fi
+	out=$("$z" explore "$late" --policy pct --runs 500 --seed 1 --steps auto -o "$tmp/late.lab" 2>&1)
+	if grep -q "signature: double-own/lab_alloc/task\$" <<<"$out"; then ok
+	else bad "late: explore pct --steps auto did not find it in 500 runs"; fi
+
 	out=$("$B/zoo/pcp_plain_lock/labyrinth" run tests/zoo/pcp_plain_lock.lab 2>&1)
 	t=$(zoo_verdict_text "$(zoo_verdict pcp_plain_lock irq-unsafe-lock/pcp_is_valid/task <<<"$out")")
 	if [ "$t" = "reached, not triggered" ]; then ok; else bad "canary: pcp_plain_lock base gave '$t'"; fi
