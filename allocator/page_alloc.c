@@ -6,6 +6,7 @@
  * slowpath.c.
  */
 #include <string.h>
+#include <labyrinth/zoo.h>
 #include "internal.h"
 
 /*
@@ -14,11 +15,24 @@
  * pages unless the caller may dig into reserves (v6.12+: free, not
  * reserved, highatomic pages).
  */
-static long __zone_watermark_unusable_free(unsigned int order, unsigned int alloc_flags,
-					   long free_highatomic)
+static long __zone_watermark_unusable_free(const struct zone *z, unsigned int order,
+					   unsigned int alloc_flags, long free_highatomic)
 {
 	long unusable_free = (1L << order) - 1;
 
+#ifdef ZOO_WMARK_RESERVED_HIGHATOMIC
+	/*
+	 * ZOO wmark_reserved_highatomic: the estimate before v6.12, the
+	 * *reserved* highatomic pages, free or not ("This will
+	 * over-estimate the size of the atomic reserve but it avoids a
+	 * search"). Once a reserved block is partly or wholly allocated,
+	 * callers without reserve rights are refused with usable pages
+	 * above their line (OOM kills seen with 1 GB reserved and none of
+	 * it free; fixed by "mm/page_alloc: keep track of free highatomic").
+	 */
+	ZOO_REACHED(wmark_reserved_highatomic);
+	free_highatomic = READ_ONCE(z->nr_reserved_highatomic);
+#endif
 	if (likely(!(alloc_flags & ALLOC_RESERVES)))
 		unusable_free += free_highatomic;
 	return unusable_free;
@@ -37,8 +51,13 @@ bool __zone_watermark_ok(struct zone *z, unsigned int order, unsigned long mark,
 			 long free_pages, long free_highatomic)
 {
 	long min = (long)mark;
+#ifdef ZOO_WMARK_RESERVED_HIGHATOMIC
+	/* what the free count would have allowed: the refusal is the bug's */
+	long really_usable = free_pages - (1L << order) + 1 -
+		(alloc_flags & ALLOC_RESERVES ? 0 : free_highatomic);
+#endif
 
-	free_pages -= __zone_watermark_unusable_free(order, alloc_flags, free_highatomic);
+	free_pages -= __zone_watermark_unusable_free(z, order, alloc_flags, free_highatomic);
 	if (unlikely(alloc_flags & ALLOC_RESERVES)) {
 		if (alloc_flags & ALLOC_MIN_RESERVE) {
 			min -= min / 2;
@@ -48,8 +67,13 @@ bool __zone_watermark_ok(struct zone *z, unsigned int order, unsigned long mark,
 		if (alloc_flags & ALLOC_OOM)
 			min -= min / 2;
 	}
-	if (free_pages <= min + z->lowmem_reserve[highest_zoneidx])
+	if (free_pages <= min + z->lowmem_reserve[highest_zoneidx]) {
+#ifdef ZOO_WMARK_RESERVED_HIGHATOMIC
+		if (really_usable > min + z->lowmem_reserve[highest_zoneidx])
+			ZOO_TRIGGERED(wmark_reserved_highatomic);
+#endif
 		return false;
+	}
 	if (!order)
 		return true;
 	/* A high-order request needs a free block of at least that order. */
@@ -85,7 +109,7 @@ static bool zone_watermark_fast(struct zone *z, unsigned int order, unsigned lon
 	free_ha = READ_ONCE(z->nr_free_highatomic);
 	if (!order) {
 		long usable = free_pages;
-		long reserved = __zone_watermark_unusable_free(0, alloc_flags, free_ha);
+		long reserved = __zone_watermark_unusable_free(z, 0, alloc_flags, free_ha);
 
 		usable -= min(usable, reserved);
 		if (usable > (long)mark + z->lowmem_reserve[highest_zoneidx])

@@ -498,6 +498,7 @@ int interp_run(const struct program *p, const struct interp_config *cfg,
 	sc.nr_bytes = p->sched_len;
 	sc.seed = cfg->seed;
 	sc.pct_depth = cfg->pct_depth;
+	sc.pct_steps = cfg->pct_steps;
 	sc.replay = cfg->replay;
 	sc.nr_replay = cfg->nr_replay;
 	sc.report_mode = cfg->mode;

@@ -31,6 +31,7 @@ struct interp_config {
 	enum sim_source source;
 	uint64_t seed;
 	int pct_depth;
+	unsigned long pct_steps;		/* PCT's k [sim's default] */
 	const struct sim_choice *replay;
 	size_t nr_replay;
 	enum report_mode mode;			/* [REPORT_RECORD] */

@@ -681,6 +681,12 @@ void lab_bug(const char *cond, const struct lab_site *s)
 	abort();
 }
 
+/* Real threads have no runs to end: a failed check is always a BUG. */
+void lab_debug_check_failed(const char *cond, const struct lab_site *s)
+{
+	lab_bug(cond, s);
+}
+
 static int loglevel = KERN_WARNING;
 
 void lab_printk(int level, const char *fmt, ...)

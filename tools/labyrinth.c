@@ -5,7 +5,8 @@
  *	labyrinth run [-v] [--fault PLAN] FILE...
  *	labyrinth show FILE
  *	labyrinth asm FILE.lab -o OUT
- *	labyrinth explore FILE --policy pct|random --runs N --seed S [--depth D] [-o OUT]
+ *	labyrinth explore FILE --policy pct|random --runs N --seed S [--depth D]
+ *		[--steps K|auto] [-o OUT]
  *	labyrinth minimize FILE -o OUT
  *	labyrinth triage DIR...
  *	labyrinth sweep FILE [--persistent]
@@ -41,7 +42,7 @@ static const char usage_text[] =
 	"  run [-v] [--fault PLAN] FILE...   replay; exit 1 if a detector fired\n"
 	"  show FILE                         print a program as text\n"
 	"  asm FILE.lab -o OUT               text to bytes\n"
-	"  explore FILE --policy pct|random --runs N --seed S [--depth D] [-o OUT]\n"
+	"  explore FILE --policy pct|random --runs N --seed S [--depth D] [--steps K|auto] [-o OUT]\n"
 	"                                    search schedules; save the first failing run\n"
 	"  minimize FILE -o OUT              shrink, keeping the signature\n"
 	"  triage DIR...                     one line per distinct signature\n"
@@ -225,6 +226,7 @@ static int cmd_explore(int argc, char **argv)
 		{ "runs", required_argument, NULL, 'r' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "depth", required_argument, NULL, 'd' },
+		{ "steps", required_argument, NULL, 'k' },
 		{ "output", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -236,6 +238,7 @@ static int cmd_explore(int argc, char **argv)
 	unsigned long long seed = 0;
 	char path[4096], *end;
 	int c, have_seed = 0;
+	bool steps_auto = false;
 
 	optind = 1;
 	cfg.source = SIM_SRC_PCT;
@@ -266,6 +269,15 @@ static int cmd_explore(int argc, char **argv)
 			if (*end || cfg.pct_depth < 1 || cfg.pct_depth > 16)
 				return usage("explore: --depth 1..16");
 			break;
+		case 'k':
+			if (!strcmp(optarg, "auto")) {
+				steps_auto = true;
+				break;
+			}
+			cfg.pct_steps = strtoul(optarg, &end, 10);
+			if (*end || !cfg.pct_steps || cfg.pct_steps > 100000000)
+				return usage("explore: --steps K (1..100000000) or auto");
+			break;
 		case 'o':
 			out = optarg;
 			break;
@@ -274,9 +286,26 @@ static int cmd_explore(int argc, char **argv)
 		}
 	}
 	if (optind != argc - 1 || !runs || !have_seed)
-		return usage("explore FILE --policy pct|random --runs N --seed S [--depth D] [-o OUT]");
+		return usage("explore FILE --policy pct|random --runs N --seed S [--depth D] [--steps K|auto] [-o OUT]");
 	if (load(argv[optind], &p))
 		return EXIT_USAGE;
+	if (steps_auto) {
+		/*
+		 * PCT's k is the length of a run (Burckhardt et al.): the
+		 * points of this program under the default schedule (its own
+		 * schedule bytes left out), the same for every seed, so
+		 * `--runs 1 --seed S' repeats run S of a longer call. With
+		 * the fixed default a window past point 200 of a long program
+		 * is out of reach at depth 2.
+		 */
+		found = p;
+		found.sched_len = 0;
+		if (run_quiet(&found, &res)) {
+			fprintf(stderr, "labyrinth: %s\n", res.error);
+			return EXIT_USAGE;
+		}
+		cfg.pct_steps = res.points ? res.points : 1;
+	}
 	for (r = 0; r < runs; r++) {
 		cfg.seed = seed + r;
 		if (interp_run(&p, &cfg, &res)) {

@@ -169,7 +169,11 @@ engine_explore() {	# POLICY BUG SAN TARGET PROG SIG TOOL
 			[ $((i % 2)) -eq 1 ] && p=${seedfiles[$(((i / 2) % ${#seedfiles[@]}))]}
 			i=$((i + 1))
 			if [ "$target" = ops ]; then
-				out=$(LABYRINTH_ZOO_LOG=$zlog TSAN_OPTIONS=$TSAN_FUZZ $(runenv "$san") "$tool" explore "$p" \
+				# a run can hang outside any scheduling point (TSan keeps
+				# going after a race; a corrupt list may then loop for
+				# ever): the trial's budget bounds the call too
+				out=$(LABYRINTH_ZOO_LOG=$zlog TSAN_OPTIONS=$TSAN_FUZZ timeout $((T + 10)) \
+					$(runenv "$san") "$tool" explore "$p" \
 					--policy "$policy" --runs "$chunk" --seed "$s" -o "$d/found.lab" 2>&1)
 				k=$(sed -n 's/^run \([0-9]*\) (seed [0-9]*): signature: .*/\1/p' <<<"$out" | head -n 1)
 				got=$(sed -n 's/^run [0-9]* (seed [0-9]*): signature: \([^ ]*\).*/\1/p' <<<"$out" | head -n 1)

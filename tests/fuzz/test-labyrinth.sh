@@ -43,6 +43,9 @@ check "run: binary named .lab exits 2" [ "$(rc "$L" run "$T/bin.lab")" = 2 ]
 check "usage: no command exits 2" [ "$(rc "$L")" = 2 ]
 check "usage: unknown command exits 2" [ "$(rc "$L" frob)" = 2 ]
 check "usage: explore without --seed exits 2" [ "$(rc "$L" explore "$seed" --runs 1)" = 2 ]
+check "usage: explore --steps 0 exits 2" [ "$(rc "$L" explore "$seed" --runs 1 --seed 1 --steps 0)" = 2 ]
+check "usage: explore --steps bogus exits 2" [ "$(rc "$L" explore "$seed" --runs 1 --seed 1 --steps bogus)" = 2 ]
+check "explore --steps auto runs" [ "$(rc "$L" explore "$seed" --runs 2 --seed 1 --steps auto -o "$T/auto.bin")" = 0 ]
 check "run: bad --fault plan exits 2" [ "$(rc "$L" run --fault bogus=1 corpus/ops/faults.lab)" = 2 ]
 check "run: --fault plan runs" [ "$(rc "$L" run --fault probability=20,seed=1 corpus/ops/faults.lab)" = 0 ]
 check "run: -v prints the trace" sh -c "'$L' run -v corpus/ops/irq_ring.lab 2>&1 | grep -q 'schedule trace'"
@@ -88,6 +91,15 @@ mix+=("$T/min-random.bin")
 for f in "${mix[@]}"; do "$LB" run "$f" 2>/dev/null | grep -E 'clean|signature'; done > "$T/each"
 check "runs are independent: ${#mix[@]} runs in one process == each in its own ($(grep -c signature "$T/one") reports)" \
 	sh -c "[ \$(wc -l < '$T/one') = ${#mix[@]} ] && cmp -s '$T/one' '$T/each' && grep -q signature '$T/one'"
+# Run S of a longer call is the same run alone (nothing carries over
+# from run to run), and saves the same schedule; --steps is PCT's k.
+"$LB" explore tests/fuzz/planted.lab --policy pct --runs 200 --seed 7 -o "$T/k1.bin" > "$T/k1.out" 2>&1
+s=$(sed -n 's/^run [0-9]* (seed \([0-9]*\)).*/\1/p' "$T/k1.out")
+check "explore pct: the finding seed alone finds it again" \
+	[ "$(rc "$LB" explore tests/fuzz/planted.lab --policy pct --runs 1 --seed "${s:-0}" -o "$T/k2.bin")" = 1 ]
+check "explore pct: ... with the same schedule" cmp -s "$T/k1.bin" "$T/k2.bin"
+check "explore pct: --steps 200 is the default k" sh -c \
+	"'$LB' explore tests/fuzz/planted.lab --policy pct --runs 200 --seed 7 --steps 200 -o '$T/k3.bin' >/dev/null 2>&1; cmp -s '$T/k1.bin' '$T/k3.bin'"
 check "explore: clean program, nothing found (exit 0)" \
 	[ "$(rc "$L" explore corpus/ops/irq_ring.lab --policy random --runs 20 --seed 1 -o "$T/none.bin")" = 0 ]
 check "explore: nothing saved when nothing found" [ ! -e "$T/none.bin" ]

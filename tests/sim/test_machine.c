@@ -479,6 +479,14 @@ static void test_after_stopped_run(void **state)
 	mutex_lock(&after_mtx);
 	mutex_unlock(&after_mtx);
 	assert_int_equal(report_count(), 1);
+	/*
+	 * A failed debug check in the teardown of a run that reported is
+	 * the state that bug left: noted, no second report, no abort (a
+	 * driver running many programs would lose the find).
+	 */
+	lab_debug_check_failed("!(teardown_is_valid())", LAB_SITE);
+	assert_int_equal(report_count(), 1);
+	assert_string_equal(report_signature(), "invariant/stuck_task/task");
 }
 
 /* ---- TSan: one CPU is sequential, CPUs are not ---------------------- */
