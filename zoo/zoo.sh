@@ -75,10 +75,25 @@ runenv() {
 	if [ "$1" = tsan ]; then echo setarch "$(uname -m)" -R; fi
 }
 
+# lf_options TARGET: the target's length and value-profile settings of
+# fuzz/TARGET.options, as `make fuzz` passes them (max_len matters: the
+# structure-aware mutator turns libFuzzer's length control off)
+lf_options() {
+	[ -f "fuzz/$1.options" ] || return 0
+	awk '/^\[/ { on = ($0 == "[libfuzzer]"); next }
+		on && /=/ { gsub(/[ \t]/, ""); split($0, kv, "=");
+			if (kv[1] == "max_len" || kv[1] == "use_value_profile")
+				printf "-%s=%s ", kv[1], kv[2] }' "fuzz/$1.options"
+}
+
 engine_libfuzzer() {	# BUG SAN TARGET PROG SIG TOOL
 	local name=$1 san=$2 target=$3 sig=$5 tool=$6 b=$BUILD/zoo-lf/$2-zoo-$1 bin
 	bin=$b/fuzz/$target-libfuzzer
-	CFLAGS=-fsanitize=fuzzer-no-link "$MAKE" -s --no-print-directory -j2 BUILD="$BUILD/zoo-lf" \
+	# instrumented as `make fuzz` and the nightly build it: edge counters,
+	# no comparison tracing (about 5x slower here, and it fed heap
+	# addresses into libFuzzer's dictionary: docs/nightly.md)
+	CFLAGS="-fsanitize=fuzzer-no-link -fno-sanitize-coverage=trace-cmp" \
+		"$MAKE" -s --no-print-directory -j2 BUILD="$BUILD/zoo-lf" \
 		SAN="$san" ZOO="$name" $([ "$san" = tsan ] && echo "$b/zoo/tsan_report.o") "$bin" >&2 ||
 		{ record "$name" libfuzzer 0 build-failed - - /dev/null 0; return; }
 	for t in $(seq 1 "$TRIALS"); do
@@ -90,7 +105,8 @@ engine_libfuzzer() {	# BUG SAN TARGET PROG SIG TOOL
 		LABYRINTH_ZOO_LOG=$zlog ASAN_OPTIONS=$ASAN_FUZZ TSAN_OPTIONS=$TSAN_FUZZ \
 			timeout $((T + 30)) $(runenv "$san") "$bin" -seed=$((t * 7919 + 17)) \
 			-max_total_time="$T" -timeout=20 -rss_limit_mb=4096 -print_final_stats=1 \
-			-dict="fuzz/$target.dict" -artifact_prefix="$d/" "$d/corpus" > "$d/log" 2>&1
+			-dict="fuzz/$target.dict" $(lf_options "$target") \
+			-artifact_prefix="$d/" "$d/corpus" > "$d/log" 2>&1
 		end=$(mono)
 		out=$(ls "$d"/crash-* "$d"/timeout-* "$d"/oom-* 2>/dev/null | head -n 1)
 		execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$d/log" | tail -n 1)
