@@ -231,6 +231,7 @@ static void test_two_cpus_concurrently(void **state)
  * it uses the list. Either way nothing deadlocks, nothing is lost.
  */
 static int irq_runs, irq_got;
+static long task_steps;	/* the task's allocations and frees so far */
 static volatile int stop_irqs;
 
 static void irq_handler(void *arg)
@@ -248,21 +249,27 @@ static void irq_handler(void *arg)
 }
 
 /*
- * Raise the next interrupt only once the last one has run (or after a
- * while, in case a signal was merged with a pending one): a free-running
+ * Raise the next interrupt only once the last one has run and the task
+ * has done at least one more allocation or free since (or after a
+ * while, in case a signal was merged with a pending one). A free-running
  * source starves CPU 0's task when a handler is slow (TSan makes the
- * DEBUG_CHECK validators in the handler very slow), and the test never
- * ends on an idle machine.
+ * DEBUG_CHECK validators in the handler very slow), and pacing by the
+ * handler alone still does on an idle machine: the source has a core of
+ * its own and raises the next interrupt the moment the last returns, so
+ * the task advanced one step per handler and the test ran for minutes.
  */
 static void irq_source(void *arg)
 {
 	int last = -1, idle = 0;
+	long last_step = -1;
 
 	while (!__atomic_load_n(&stop_irqs, __ATOMIC_RELAXED)) {
 		int now = __atomic_load_n(&irq_runs, __ATOMIC_RELAXED);
+		long step = __atomic_load_n(&task_steps, __ATOMIC_RELAXED);
 
-		if (now != last || ++idle > 2000) {
+		if ((now != last && step != last_step) || ++idle > 2000) {
 			last = now;
+			last_step = step;
 			idle = 0;
 			threads_raise_hardirq(0);
 		}
@@ -278,15 +285,20 @@ static void test_real_interrupts_against_pcp(void **state)
 	/* Listeners take a mutex: not from a signal handler. */
 	mm_listen_reset();
 	irq_runs = irq_got = 0;
+	task_steps = 0;
 	stop_irqs = 0;
 	threads_set_hardirq(0, "irq0", irq_handler, NULL);
 	assert_int_equal(threads_spawn(1, "irq-source", irq_source, NULL), 0);
 	for (int round = 0; round < 3000 || __atomic_load_n(&irq_runs, __ATOMIC_RELAXED) < 20;
 	     round++) {
-		for (int i = 0; i < 8; i++)
+		for (int i = 0; i < 8; i++) {
 			held[i] = alloc_page(GFP_KERNEL);
-		for (int i = 0; i < 8; i++)
+			__atomic_add_fetch(&task_steps, 1, __ATOMIC_RELAXED);
+		}
+		for (int i = 0; i < 8; i++) {
 			__free_page(held[i]);
+			__atomic_add_fetch(&task_steps, 1, __ATOMIC_RELAXED);
+		}
 		if (round > 200000)
 			break;
 	}
