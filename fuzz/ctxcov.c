@@ -32,15 +32,22 @@ static void (*observer)(unsigned int idx, void *arg);
 static void *observer_arg;
 static int enabled = -1;
 
+/*
+ * Read lazily by whichever simulated CPU first notes a situation; the
+ * CPUs are fibers, which TSan treats as threads, so the flag is read and
+ * set atomically (every CPU computes the same value).
+ */
 bool ctxcov_enabled(void)
 {
+	int on = __atomic_load_n(&enabled, __ATOMIC_RELAXED);
 	const char *e;
 
-	if (enabled < 0) {
+	if (on < 0) {
 		e = getenv("LABYRINTH_CTXCOV");
-		enabled = !(e && !strcmp(e, "0"));
+		on = !(e && !strcmp(e, "0"));
+		__atomic_store_n(&enabled, on, __ATOMIC_RELAXED);
 	}
-	return enabled;
+	return on;
 }
 
 void ctxcov_observe(void (*fn)(unsigned int idx, void *arg), void *arg)

@@ -113,7 +113,7 @@ engine_libfuzzer() {	# BUG SAN TARGET PROG SIG TOOL
 		if [ -n "$out" ]; then
 			sig_got=$($(runenv "$san") "$tool" run "$out" 2>&1 | zoo_first_signature)
 			[ -n "$sig_got" ] || sig_got=$(zoo_first_signature < "$d/log")
-			if [ "$sig_got" = "$sig" ]; then
+			if zoo_sig_ok "$sig_got" "$sig"; then
 				record "$name" libfuzzer "$t" detected "$(secs "$start" "$end")" "${execs:--}" "$zlog" "$start" "$sig_got"
 			else
 				record "$name" libfuzzer "$t" "wrong" "$(secs "$start" "$end")" "${execs:--}" "$zlog" "$start" "${sig_got:-unknown}"
@@ -149,7 +149,7 @@ engine_afl() {
 			[ -n "$e2" ] && execs=$e2
 			sig_got=$($(runenv "$san") "$tool" run "$crash" 2>&1 | zoo_first_signature)
 			local tt; if [ -n "$ms" ]; then tt=$(awk -v m="$ms" 'BEGIN { printf "%.3f", m / 1000 }'); else tt=$(secs "$start" "$end"); fi
-			if [ "$sig_got" = "$sig" ]; then
+			if zoo_sig_ok "$sig_got" "$sig"; then
 				record "$name" afl "$t" detected "$tt" "${execs:--}" "$zlog" "$start" "$sig_got"
 			else
 				record "$name" afl "$t" wrong "$tt" "${execs:--}" "$zlog" "$start" "${sig_got:-unknown}"
@@ -210,7 +210,7 @@ engine_explore() {	# POLICY BUG SAN TARGET PROG SIG TOOL
 		now=$(mono)
 		if [ -z "$found" ]; then
 			record "$name" "$policy" "$t" miss "$T" "$execs" "$zlog" "$start"
-		elif [ "$got" = "$sig" ]; then
+		elif zoo_sig_ok "$got" "$sig"; then
 			record "$name" "$policy" "$t" detected "$(secs "$start" "$now")" "$execs" "$zlog" "$start" "$got"
 		else
 			record "$name" "$policy" "$t" wrong "$(secs "$start" "$now")" "$execs" "$zlog" "$start" "$got"
@@ -239,7 +239,7 @@ engine_stress() {	# BUG SAN TARGET PROG SIG
 		# executions: rounds started (the canary log counts them at its lines)
 		rounds=$(sed -n 's/^stress: \([0-9]*\) rounds.*/\1/p' "$d/log")
 		[ -n "$rounds" ] || rounds=$(awk '{ r = $5 } END { print r ? r : "-" }' "$zlog")
-		if [ -n "$got" ] && [ "$got" = "$sig" ]; then
+		if [ -n "$got" ] && zoo_sig_ok "$got" "$sig"; then
 			record "$name" stress "$t" detected "$(secs "$start" "$end")" "$rounds" "$zlog" "$start" "$got"
 		elif [ -n "$got" ]; then
 			record "$name" stress "$t" wrong "$(secs "$start" "$end")" "$rounds" "$zlog" "$start" "$got"
