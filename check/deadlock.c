@@ -5,6 +5,7 @@
  * holder), and a machine where every CPU is stuck, printed as the
  * wait-for cycle when there is one.
  */
+#include <string.h>
 #include "check/lockdep.h"
 #include "check/report.h"
 
@@ -38,22 +39,41 @@ void check_self_deadlock(const struct check_ctx *c, const char *lock_name,
 	report_end();
 }
 
+static const char *wait_func(const struct wait_edge *w)
+{
+	return w->wait_site ? w->wait_site->func : NULL;
+}
+
+/* The order check_deadlock() names a cycle by: function, CPU, actor. */
+static bool wait_before(const struct wait_edge *a, const struct wait_edge *b)
+{
+	const char *fa = wait_func(a), *fb = wait_func(b);
+	int c = fa && fb ? strcmp(fa, fb) : fa ? -1 : fb ? 1 : 0;
+
+	if (c)
+		return c < 0;
+	if (a->cpu != b->cpu)
+		return (unsigned)a->cpu < (unsigned)b->cpu;
+	return a->actor < b->actor;
+}
+
 void check_deadlock(const struct wait_edge *e, int n, bool cycle)
 {
 	char b[256], b2[256];
 	int i, first = 0;
 
 	/*
-	 * The signature names the wait of the lowest CPU (then lowest
-	 * actor) in the cycle, so the same cycle entered in another order
-	 * gives the same signature.
+	 * The signature names the alphabetically first waiting function
+	 * of the cycle (then the lowest CPU, then actor), as lockdep's
+	 * order check does (lockdep.c): the same cycle gives the same
+	 * signature whichever edge a schedule closed last and whichever
+	 * CPUs the program put its parties on. Naming the lowest CPU's
+	 * wait made an ABBA between drain and refill two signatures, one
+	 * per placement of the drainer.
 	 */
-	for (i = 1; i < n; i++) {
-		unsigned ci = (unsigned)e[i].cpu, cf = (unsigned)e[first].cpu;
-
-		if (ci < cf || (ci == cf && e[i].actor < e[first].actor))
+	for (i = 1; i < n; i++)
+		if (wait_before(&e[i], &e[first]))
 			first = i;
-	}
 	report_begin(REPORT_DEADLOCK,
 		     n && e[first].wait_site ? e[first].wait_site->func : NULL,
 		     n ? e[first].ctx : LAB_CTX_TASK);

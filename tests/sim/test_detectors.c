@@ -307,6 +307,15 @@ static void setup_abba(const struct sim_config *c, void (*t1)(void *))
 	sim_add_task(1, "task1", t1, NULL);
 }
 static void s_abba_bug(const struct sim_config *c) { setup_abba(c, ba_task); }
+/* the same cycle with its parties on the other CPUs */
+static void s_abba_swapped(const struct sim_config *c)
+{
+	sim_init(c);
+	spin_lock_init(&la);
+	spin_lock_init(&lb);
+	sim_add_task(0, "task0", ba_task, NULL);
+	sim_add_task(1, "task1", ab_task, NULL);
+}
 static void s_abba_ok(const struct sim_config *c) { setup_abba(c, ab_task); }
 
 static void test_abba(void **state)
@@ -319,6 +328,9 @@ static void test_abba(void **state)
 	assert_non_null(strstr(t, "wait-for cycle"));
 	assert_non_null(strstr(t, "task0/1 (CPU 0, task) waits for spinlock &lb"));
 	assert_non_null(strstr(t, "task1/2 (CPU 1, task) waits for spinlock &la"));
+	/* whichever CPU waits on which lock, one cycle is one signature */
+	expect(s_abba_swapped, &c, "deadlock/ab_task/task");
+	assert_non_null(strstr(report_text(), "task1/2 (CPU 1, task) waits for spinlock &lb"));
 	expect(s_abba_ok, &c, NULL);
 	expect_clean_random(s_abba_ok, 2, 200);
 	/* the default schedule runs CPU 0 to the end first: no deadlock */
