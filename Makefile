@@ -119,10 +119,11 @@ fuzz: deps-check
 
 # The unattended campaign: every target, every engine, triage, coverage
 # (ci/nightly.sh, docs/nightly.md; NIGHTLY_TIME JOBS ZOO NIGHTLY_TARGETS
-# NIGHTLY_ENGINES NIGHTLY_DIR NIGHTLY_KNOWN). Exit 1: a new signature.
+# NIGHTLY_ENGINES NIGHTLY_DIR NIGHTLY_KNOWN; ALLOC=name fuzzes another
+# allocator of fuzz/allocs.def). Exit 1: a new signature.
 .PHONY: nightly
 nightly: deps-check
-	@JOBS=$(JOBS) ZOO=$(ZOO) MAKE="$(MAKE)" ci/nightly.sh
+	@$(if $(ALLOC),LABYRINTH_ALLOC=$(ALLOC)) JOBS=$(JOBS) ZOO=$(ZOO) MAKE="$(MAKE)" ci/nightly.sh
 
 # Figures come from an optimised build without sanitizers or debug checks.
 bench:

@@ -39,10 +39,10 @@ write_report() {
 		  branches: (.branches.percent * 100 | round / 100), folders: $f[0],
 		  html: "coverage/html/index.html"}' "$ND/coverage/all.json")
 	jq -n --argjson run "$run" --arg commit "$(git rev-parse --short HEAD 2>/dev/null)" \
-		--arg zoo "$ZOO" --argjson time "$NIGHTLY_TIME" --argjson jobs "$JOBS" \
+		--arg zoo "$ZOO" --arg alloc "${LABYRINTH_ALLOC:-labyrinth}" --argjson time "$NIGHTLY_TIME" --argjson jobs "$JOBS" \
 		--arg engines "$NIGHTLY_ENGINES" --argjson status "$STATUS" \
 		--argjson targets "$tj" --argjson sigs "$sigs_json" --argjson cov "$cov" \
-		'{run: $run, commit: $commit, zoo: $zoo, nightly_time: $time, jobs: $jobs,
+		'{run: $run, commit: $commit, zoo: $zoo, allocator: $alloc, nightly_time: $time, jobs: $jobs,
 		  engines: ($engines | split(" ")), exit_status: $status,
 		  verdict: (if $status == 1 then "new reproducible signature" else "nothing new" end),
 		  new_signatures: [$sigs[] | select(.status == "new") | .signature],
@@ -57,7 +57,7 @@ report_md() {
 	local s=$ND/summary.json
 	jq -r '
 	def pct: if . == null then "-" else "\(.)%" end;
-	"# labyrinth nightly, run \(.run) (commit \(.commit)\(if .zoo != "" then ", zoo build `\(.zoo)`" else "" end))",
+	"# labyrinth nightly, run \(.run) (commit \(.commit)\(if .zoo != "" then ", zoo build `\(.zoo)`" else "" end)\(if (.allocator // "labyrinth") != "labyrinth" then ", allocator `\(.allocator)`" else "" end))",
 	"",
 	"**\(if .exit_status == 1 then "NEW: " + (.new_signatures | join(", ")) else "Nothing new." end)** "
 	+ "\(.nightly_time) s per target and engine, \(.jobs) job(s); engines: \(.engines | join(", ")).",

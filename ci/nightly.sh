@@ -24,7 +24,11 @@
 #   NIGHTLY_TARGETS         default: ops and every line of fuzz/scenarios.def
 #   NIGHTLY_ENGINES         default: libfuzzer afl tsan
 #   ZOO=name                fuzz a bug-zoo build (passed to every make)
-#   NIGHTLY_DIR             default build/nightly (build/nightly-zoo-NAME with ZOO)
+#   LABYRINTH_ALLOC=name    the allocator under test (`make nightly ALLOC=pool`,
+#                           fuzz/allocs.def): every target, replay, minimization
+#                           and coverage run reads it from the environment
+#   NIGHTLY_DIR             default build/nightly (build/nightly-zoo-NAME with ZOO,
+#                           build/nightly-alloc-NAME with another allocator)
 #   NIGHTLY_BUILD           make BUILD root of the variants, default NIGHTLY_DIR/build
 #   NIGHTLY_KNOWN           more known-signature files (ci/known-signatures.txt always)
 #   NIGHTLY_REPLAYS=5       fresh-process replays per finding
@@ -45,7 +49,8 @@ JOBS=${JOBS:-1}
 ZOO=${ZOO:-}
 NIGHTLY_TARGETS=${NIGHTLY_TARGETS:-ops $(sed -n 's/^SCENARIO(\([a-z0-9_]*\)).*/\1/p' fuzz/scenarios.def)}
 NIGHTLY_ENGINES=${NIGHTLY_ENGINES:-libfuzzer afl tsan}
-ND=${NIGHTLY_DIR:-build/nightly${ZOO:+-zoo-$ZOO}}
+NALLOC=${LABYRINTH_ALLOC:-}; [ "$NALLOC" = labyrinth ] && NALLOC=
+ND=${NIGHTLY_DIR:-build/nightly${ZOO:+-zoo-$ZOO}${NALLOC:+-alloc-$NALLOC}}
 NIGHTLY_KNOWN=${NIGHTLY_KNOWN:-}
 NIGHTLY_REPLAYS=${NIGHTLY_REPLAYS:-5}
 NIGHTLY_COVERAGE=${NIGHTLY_COVERAGE:-1}
