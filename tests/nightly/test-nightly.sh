@@ -38,6 +38,18 @@ check "clean build: no signature" [ "$(jq '.signatures | length' "$S" 2>/dev/nul
 check "clean build: line and branch coverage per folder" \
 	[ "$(jq '.coverage.folders.allocator.lines > 0 and .coverage.branches > 0' "$S" 2>/dev/null)" = true ]
 check "clean build: HTML coverage" [ -f "$T/clean/coverage/html/index.html" ]
+
+# 1b. the second allocator (make nightly ALLOC=pool): the same binaries,
+# the allocator chosen at run time, so nothing is built again
+LABYRINTH_ALLOC=pool nightly NIGHTLY_DIR="$T/pool" NIGHTLY_BUILD=$NB NIGHTLY_RUNS=200 \
+	NIGHTLY_COVERAGE=0 > "$T/pool.log" 2>&1
+rc=$?
+check "pool: exit 0 (got $rc)" [ $rc = 0 ]
+[ $rc = 0 ] || tail -n 20 "$T/pool.log"
+S=$T/pool/summary.json
+check "pool: the report names the allocator" sh -c \
+	"[ \"\$(jq -r .allocator '$S' 2>/dev/null)\" = pool ] && grep -q 'allocator \`pool\`' '$T/pool/report.md'"
+check "pool: executions counted, no signature" [ "$(jq '.targets.ops.engines.libfuzzer.executions >= 200 and (.signatures | length) == 0' "$S" 2>/dev/null)" = true ]
 check "clean build: the seeds are in the working corpus" \
 	[ "$(ls "$T/clean/corpus/ops/" | grep -c '^seed-')" -ge "$(ls corpus/ops/*.lab | wc -l)" ]
 
