@@ -69,8 +69,11 @@ include $(sort $(wildcard */build.mk tests/*/build.mk))
 help:
 	@echo "labyrinth make targets:"
 	@echo "  make test          build and run every test (ASan+UBSan); ends with 'N passed, N failed'"
-	@echo "  make fuzz          the main job (see README.md for what it runs today)"
-	@echo "  make nightly       the nightly campaign (NIGHTLY_TIME=600 JOBS=1 ZOO=name, docs/nightly.md)"
+	@echo "  make fuzz          the main job: TARGET=ops|nic|block ENGINE=libfuzzer|afl FUZZ_TIME=60"
+	@echo "                     FUZZ_RUNS=N JOBS=N SAN=asan|tsan (docs/programs.md)"
+	@echo "  make repro         CRASH=FILE [TARGET=...] [ALLOC=...]: replay a finding with its trace"
+	@echo "  make nightly       the nightly campaign (NIGHTLY_TIME=600 JOBS=1 ZOO=name ALLOC=name, docs/nightly.md)"
+	@echo "  make zoo           the detection benchmark (BUG= ENGINES= ZOO_TRIALS=3 ZOO_TIME=30, docs/zoo.md)"
 	@echo "  make bench         benchmarks (medians of repeated runs)"
 	@echo "  make all           build libraries, tools and test binaries"
 	@echo "  make deps          install missing Debian packages (root)"
@@ -79,7 +82,7 @@ help:
 	@echo "  SAN=asan|tsan|none sanitizers (default asan = ASan+UBSan)"
 	@echo "  DEBUG=1|0          invariant checks after every operation (default 1)"
 	@echo "  CC=clang           compiler"
-	@echo "  ALLOC=name         make fuzz / make repro on that allocator (fuzz/allocs.def; default labyrinth)"
+	@echo "  ALLOC=name         make fuzz / repro / nightly on that allocator (fuzz/allocs.def; default labyrinth)"
 
 # Packages a fresh Debian bookworm machine lacks. `make deps` installs
 # them as root; other targets run the cheap check first.
