@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <cmocka.h>
 
 static inline int lab_run_group(const char *name, const struct CMUnitTest *t,
@@ -25,6 +26,30 @@ static inline int lab_run_group(const char *name, const struct CMUnitTest *t,
 	printf("%zu passed, %d failed\n", n - (size_t)failed, failed);
 	fflush(stdout);
 	return failed ? 1 : 0;
+}
+
+/* A whole file as a NUL-terminated string (malloc'd), NULL if unreadable. */
+static inline char *lab_slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = n >= 0 ? malloc(n + 1) : NULL;
+	if (!buf) {
+		fclose(f);
+		return NULL;
+	}
+	if (fread(buf, 1, n, f) != (size_t)n)
+		n = 0;
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
 }
 
 #define LAB_RUN_TESTS(tests) \

@@ -23,25 +23,6 @@
 static struct program seeds[MAX_SEEDS];
 static int nr_seeds;
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = malloc(n + 1);
-	if (fread(buf, 1, n, f) != (size_t)n)
-		n = 0;
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
 static int load_seeds(void **state)
 {
 	struct dirent *de;
@@ -58,7 +39,7 @@ static int load_seeds(void **state)
 		if (!strstr(de->d_name, ".lab"))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", SEED_DIR, de->d_name);
-		src = slurp(path);
+		src = lab_slurp(path);
 		if (!src || program_parse(src, &seeds[nr_seeds], NULL, err, sizeof(err))) {
 			fprintf(stderr, "%s: %s\n", path, src ? err : "unreadable");
 			free(src);

@@ -23,25 +23,6 @@ static uint64_t splitmix64(uint64_t *s)
 	return z ^ (z >> 31);
 }
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = malloc(n + 1);
-	if (fread(buf, 1, n, f) != (size_t)n)
-		n = 0;
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
 /* Canonical text of a seed: drop comments, blank lines and trailing blanks. */
 static void strip_comments(const char *in, char *out, size_t cap)
 {
@@ -84,7 +65,7 @@ static void test_seed_round_trip(void **state)
 		if (!strstr(de->d_name, ".lab"))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", SEED_DIR, de->d_name);
-		src = slurp(path);
+		src = lab_slurp(path);
 		assert_non_null(src);
 		if (program_parse(src, &p, &changed, err, sizeof(err)))
 			fail_msg("%s: %s", path, err);
