@@ -43,7 +43,7 @@ $(eval $(call scn_target,tiny,tests/scenario/scn_tiny.c,tests/scenario/corpus/ti
 
 # The libFuzzer smoke run of every scenario target (and of tiny).
 SCN_SMOKE_NAMES := $(SCN_NAMES) tiny
-# AFL++ too when it is installed (it is not among `make deps`).
+# AFL++ too (`make deps` installs it; a machine without afl-clang-fast skips it).
 SCN_SMOKE_AFL := $(if $(shell command -v $(AFL_CC) 2>/dev/null),$(SCN_ALL_AFL))
 $(B)/tests/scenario/smoke: tests/scenario/smoke.sh $(SCN_ALL) $(SCN_SMOKE_AFL)
 	@mkdir -p $(@D)
