@@ -29,9 +29,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
 #include "fuzz/interp.h"
 #include "fuzz/mutate.h"
+#include "fuzz/lf_mutate.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -40,8 +40,6 @@ size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size,
 size_t LLVMFuzzerCustomCrossOver(const uint8_t *d1, size_t s1, const uint8_t *d2,
 				 size_t s2, uint8_t *out, size_t max_out,
 				 unsigned int seed);
-/* libFuzzer's; weak so the replay and AFL++ links need not have it */
-size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size) __attribute__((weak));
 
 static const struct lab_alloc_ops *alloc_ops;
 
@@ -69,35 +67,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	return 0;
 }
 
-static size_t byte_mutate(uint8_t *data, size_t size, size_t max_size)
+static size_t ops_mutate(uint8_t *data, size_t size, size_t max_size, uint64_t *rng)
 {
-	return LLVMFuzzerMutate ? LLVMFuzzerMutate(data, size, max_size) : 0;
+	return program_mutate_bytes(data, size, data, max_size, 1, rng, NULL);
 }
 
 size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size,
 			       unsigned int seed)
 {
-	uint64_t rng = seed;
-	size_t n;
-
-	if (mut_rand(&rng) % 100 < mut_byte_share() && LLVMFuzzerMutate)
-		return byte_mutate(data, size, max_size);
-	n = program_mutate_bytes(data, size, data, max_size, 1, &rng, NULL);
-	return n ? n : byte_mutate(data, size, max_size);
+	return lf_custom_mutate(data, size, max_size, seed, ops_mutate);
 }
 
 size_t LLVMFuzzerCustomCrossOver(const uint8_t *d1, size_t s1, const uint8_t *d2,
 				 size_t s2, uint8_t *out, size_t max_out,
 				 unsigned int seed)
 {
-	uint64_t rng = seed;
-	size_t n;
-
-	if (mut_rand(&rng) % 100 < mut_byte_share() && LLVMFuzzerMutate) {
-		/* libFuzzer's own crossover is one of LLVMFuzzerMutate's */
-		n = s1 < max_out ? s1 : max_out;
-		memcpy(out, d1, n);
-		return byte_mutate(out, n, max_out);
-	}
-	return program_crossover_bytes(d1, s1, d2, s2, out, max_out, &rng);
+	return lf_custom_crossover(d1, s1, d2, s2, out, max_out, seed, program_crossover_bytes);
 }

@@ -22,9 +22,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include "fuzz/scenario.h"
 #include "fuzz/scn_mutate.h"
+#include "fuzz/lf_mutate.h"
 
 #ifndef SCN_NAME
 #error "build with -DSCN_NAME=<scenario name>"
@@ -41,8 +41,6 @@ size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size,
 size_t LLVMFuzzerCustomCrossOver(const uint8_t *d1, size_t s1, const uint8_t *d2,
 				 size_t s2, uint8_t *out, size_t max_out,
 				 unsigned int seed);
-/* libFuzzer's; weak so the AFL++ link need not have it */
-size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size) __attribute__((weak));
 
 static const struct lab_alloc_ops *alloc_ops;
 
@@ -73,32 +71,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	return 0;
 }
 
+static size_t scn_target_mutate(uint8_t *data, size_t size, size_t max_size, uint64_t *rng)
+{
+	return scn_mutate_bytes(&SCN__SYM(SCN_NAME), data, size, data, max_size, rng);
+}
+
+static size_t scn_target_cross(const uint8_t *d1, size_t s1, const uint8_t *d2, size_t s2,
+			       uint8_t *out, size_t max_out, uint64_t *rng)
+{
+	return scn_crossover_bytes(&SCN__SYM(SCN_NAME), d1, s1, d2, s2, out, max_out, rng);
+}
+
 size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size,
 			       unsigned int seed)
 {
-	uint64_t rng = seed;
-	size_t n;
-
-	if (LLVMFuzzerMutate && mut_rand(&rng) % 100 < mut_byte_share())
-		return LLVMFuzzerMutate(data, size, max_size);
-	n = scn_mutate_bytes(&SCN__SYM(SCN_NAME), data, size, data, max_size, &rng);
-	if (!n && LLVMFuzzerMutate)
-		return LLVMFuzzerMutate(data, size, max_size);
-	return n;
+	return lf_custom_mutate(data, size, max_size, seed, scn_target_mutate);
 }
 
 size_t LLVMFuzzerCustomCrossOver(const uint8_t *d1, size_t s1, const uint8_t *d2,
 				 size_t s2, uint8_t *out, size_t max_out,
 				 unsigned int seed)
 {
-	uint64_t rng = seed;
-	size_t n;
-
-	if (LLVMFuzzerMutate && mut_rand(&rng) % 100 < mut_byte_share()) {
-		/* libFuzzer's own crossover is one of LLVMFuzzerMutate's */
-		n = s1 < max_out ? s1 : max_out;
-		memcpy(out, d1, n);
-		return LLVMFuzzerMutate(out, n, max_out);
-	}
-	return scn_crossover_bytes(&SCN__SYM(SCN_NAME), d1, s1, d2, s2, out, max_out, &rng);
+	return lf_custom_crossover(d1, s1, d2, s2, out, max_out, seed, scn_target_cross);
 }
