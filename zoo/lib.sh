@@ -21,9 +21,10 @@ zoo_first_signature() {
 }
 
 # zoo_sig_ok GOT WANT: GOT is one of WANT's signatures. WANT is one
-# signature, or several joined by "|" for a data race whose two access
-# pairs are both the bug's: which one TSan reports first depends on what
-# its shadow cells still hold, not on the bug (docs/zoo.md).
+# signature, or several joined by "|" when one mechanism shows in more
+# than one way: a data race whose two access pairs are both the bug's
+# (which one TSan reports first depends on what its shadow cells still
+# hold), a race whose second party may run in any context (docs/zoo.md).
 zoo_sig_ok() {
 	local IFS='|' s
 	for s in $2; do [ "$1" = "$s" ] && return 0; done
