@@ -42,6 +42,21 @@ $(error SAN must be asan, tsan or none (got '$(SAN)'))
 endif
 
 CFLAGS  += $(CFLAGS_BASE) $(SANFLAGS)
+
+# Fuzzing builds instrument the code under test, not the simulated
+# machine and the detectors (fuzz/harness.nocov says why). libFuzzer
+# builds are those whose CFLAGS carry -fsanitize=fuzzer-no-link (make
+# fuzz, the zoo, the nightly, OSS-Fuzz's build.sh); afl-clang-fast reads
+# the same list from the environment.
+HARNESS_NOCOV := $(CURDIR)/fuzz/harness.nocov
+ifneq ($(findstring fuzzer-no-link,$(CFLAGS)),)
+CFLAGS  += -fsanitize-coverage-ignorelist=$(HARNESS_NOCOV)
+OBJ_DEPS := $(HARNESS_NOCOV)
+endif
+ifneq ($(findstring afl-clang,$(CC)),)
+OBJ_DEPS := $(HARNESS_NOCOV)
+endif
+export AFL_LLVM_DENYLIST ?= $(HARNESS_NOCOV)
 LDFLAGS += $(SANFLAGS)
 LDLIBS  += -lpthread
 
@@ -50,7 +65,7 @@ export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 export TSAN_OPTIONS ?= halt_on_error=1:abort_on_error=1
 
 # Object rule: build/<variant>/<path>.o from <path>.c
-$(B)/%.o: %.c | deps-check
+$(B)/%.o: %.c $(OBJ_DEPS) | deps-check
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 

@@ -42,7 +42,8 @@ SCN_CORE_SRCS = $(wildcard allocator/*.c sim/*.c check/*.c faultinject/*.c) $(SC
 # tight loops; tracing every comparison there (trace-cmp) made a run
 # about five times slower for no input-to-state benefit, so the core is
 # built with edge counters only (docs/scenarios.md, "Speed").
-SCN_FZ_COV ?= -fsanitize=fuzzer-no-link -fno-sanitize-coverage=trace-cmp
+SCN_FZ_COV ?= -fsanitize=fuzzer-no-link -fno-sanitize-coverage=trace-cmp \
+	-fsanitize-coverage-ignorelist=$(HARNESS_NOCOV)
 SCN_FZ := $(B)/scnfz
 SCN_AFL := $(B)/scnafl
 AFL_CC ?= afl-clang-fast
