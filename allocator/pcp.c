@@ -157,6 +157,15 @@ struct page *rmqueue_pcplist(struct zone *z, unsigned int order, int mt, unsigne
 #else
 	list_del(&page->lru);
 #endif
+	/*
+	 * check_new_pages() of __rmqueue_pcplist() (CONFIG_DEBUG_VM): the
+	 * block just unlinked must be one the list held. Checked by the
+	 * context that takes it, before anything else can run, so a block
+	 * taken twice is caught by its second taker at the unlink -- not
+	 * by whichever context happens to validate the lists next, nor
+	 * only when the allocation reaches the ledger.
+	 */
+	DEBUG_CHECK(READ_ONCE(page->place) == PLACE_PCP);
 	COUNTER_ADD(pcp->count, -(1 << order));
 	set_place(page, order, PLACE_OWNED);
 	pcp_spin_unlock(pcp);
