@@ -44,12 +44,18 @@ static const char *wait_func(const struct wait_edge *w)
 	return w->wait_site ? w->wait_site->func : NULL;
 }
 
-/* The order check_deadlock() names a cycle by: function, CPU, actor. */
+/*
+ * The order check_deadlock() names a cycle or a hang by: a party that
+ * is stuck before a kernel thread idling for work, then function, CPU,
+ * actor.
+ */
 static bool wait_before(const struct wait_edge *a, const struct wait_edge *b)
 {
 	const char *fa = wait_func(a), *fb = wait_func(b);
 	int c = fa && fb ? strcmp(fa, fb) : fa ? -1 : fb ? 1 : 0;
 
+	if (a->idle != b->idle)
+		return !a->idle;
 	if (c)
 		return c < 0;
 	if (a->cpu != b->cpu)
@@ -69,7 +75,11 @@ void check_deadlock(const struct wait_edge *e, int n, bool cycle)
 	 * signature whichever edge a schedule closed last and whichever
 	 * CPUs the program put its parties on. Naming the lowest CPU's
 	 * wait made an ABBA between drain and refill two signatures, one
-	 * per placement of the drainer.
+	 * per placement of the drainer. A hang (no cycle) lists kswapd
+	 * asleep on its wait queue too, but a daemon waiting for work is
+	 * not what is stuck: it names the hang only when nothing else
+	 * waits (a mempool waiter starved by a leak was reported as
+	 * "deadlock/kswapd" before).
 	 */
 	for (i = 1; i < n; i++)
 		if (wait_before(&e[i], &e[first]))

@@ -118,6 +118,7 @@ struct wait_edge {
 	int owner_actor;		/* -1 if none (wait queue) */
 	const char *owner_name;
 	const struct lab_site *owner_site; /* where the owner took it */
+	bool idle;			/* a kernel thread asleep until woken for work */
 };
 
 /*

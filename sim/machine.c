@@ -397,6 +397,8 @@ static void fill_edge(int a, struct wait_edge *e)
 	e->actor = a;
 	e->actor_name = M.actors[a].name;
 	e->owner_name = e->owner_actor >= 0 ? M.actors[e->owner_actor].name : "";
+	e->idle = M.actors[a].kind == ACTOR_KTHREAD && M.actors[a].state == TS_BLOCKED &&
+		  M.actors[a].wait == W_WAITQ;
 }
 
 static void report_stuck(void)

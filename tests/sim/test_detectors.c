@@ -409,6 +409,69 @@ static void test_mutex_abba(void **state)
 	assert_non_null(strstr(report_text(), "waits for mutex &mb"));
 }
 
+/*
+ * A hang with a kernel thread idling beside it: the task waits on a
+ * queue nobody wakes, while a daemon sleeps on its own queue until work
+ * comes. The daemon's function sorts first, but the report must name
+ * the task: a daemon waiting for work is not what is stuck.
+ */
+static wait_queue_head_t work_wq, done_wq;
+static volatile int work, done;
+
+static int a_daemon(void *arg)
+{
+	for (;;) {
+		wait_event(work_wq, READ_ONCE(work) || kthread_should_stop());
+		if (kthread_should_stop())
+			break;
+		WRITE_ONCE(work, 0);
+	}
+	return 0;
+}
+
+static void stuck_task(void *arg)
+{
+	wait_event(done_wq, READ_ONCE(done));	/* BUG: nobody wakes it */
+}
+
+static void stuck_task_woken(void *arg)
+{
+	WRITE_ONCE(done, 1);
+	wake_up(&done_wq);
+	wait_event(done_wq, READ_ONCE(done));
+}
+
+static struct task_struct *daemon_task;
+
+static void s_hang_beside_daemon(const struct sim_config *c, void (*fn)(void *))
+{
+	sim_init(c);
+	init_waitqueue_head(&work_wq);
+	init_waitqueue_head(&done_wq);
+	work = done = 0;
+	daemon_task = kthread_run(a_daemon, NULL, "daemon");
+	sim_add_task(0, "task0", fn, NULL);
+}
+
+static void s_hang_bug(const struct sim_config *c)
+{
+	s_hang_beside_daemon(c, stuck_task);
+}
+
+static void s_hang_fixed(const struct sim_config *c)
+{
+	s_hang_beside_daemon(c, stuck_task_woken);
+}
+
+static void test_hang_names_the_stuck_task(void **state)
+{
+	struct sim_config c = quiet_cfg(1);
+
+	expect(s_hang_bug, &c, "deadlock/stuck_task/task");
+	assert_non_null(strstr(report_text(), "every CPU is stuck"));
+	expect(s_hang_fixed, &c, NULL);
+}
+
 /* ---- stall ----------------------------------------------------------- */
 
 static void spin_forever_irq(void *arg)
@@ -627,6 +690,7 @@ int main(void)
 		cmocka_unit_test(test_abba),
 		cmocka_unit_test(test_lock_order),
 		cmocka_unit_test(test_mutex_abba),
+		cmocka_unit_test(test_hang_names_the_stuck_task),
 		cmocka_unit_test(test_stall),
 		cmocka_unit_test(test_imbalance),
 		cmocka_unit_test(test_warn_bug),
