@@ -15,7 +15,8 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tests/nightly/lib.sh
 ZOO=pcp_plain_lock
-SIG=$(awk -v b=$ZOO '$1 == b { print $6 }' zoo/bugs.def)	# irq-unsafe-lock/pcp_is_valid/task
+# the first of the bug's signatures: lockdep's, the one the walk meets
+SIG=$(awk -v b=$ZOO '$1 == b { split($6, s, "|"); print s[1] }' zoo/bugs.def)	# irq-unsafe-lock/pcp_is_valid/task
 SLUG=$(sed 's#/#__#g' <<<"$SIG")
 base=(NIGHTLY_TARGETS=ops NIGHTLY_ENGINES=libfuzzer NIGHTLY_REPLAYS=3 NIGHTLY_MIN_TIME=10
       NIGHTLY_MIN_FREE_MB=256 NIGHTLY_TIME=300)

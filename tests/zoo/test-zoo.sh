@@ -106,7 +106,7 @@ if [ "$SAN" = asan ]; then
 	if [ $rc -eq 0 ] && [ -z "$(zoo_first_signature <<<"$out")" ]; then ok
 	else bad "late: $late is not clean under the default schedule"; fi
 	out=$("$z" explore "$late" --policy pct --runs 500 --seed 1 --steps auto -o "$tmp/late.lab" 2>&1)
-	if grep -q "signature: $want\$" <<<"$out"; then ok
+	if grep -Eq "signature: ($want)\$" <<<"$out"; then ok
 	else bad "late: explore pct --steps auto did not find it in 500 runs"; fi
 
 	# schedules where another context ran between the double take and
@@ -117,9 +117,9 @@ if [ "$SAN" = asan ]; then
 	for f in tests/zoo/pcp_trylock_always.{irq2,preempt,drain}.lab; do
 		out=$("$z" run "$f" 2>&1); rc=$?
 		got=$(zoo_first_signature <<<"$out")
-		if [ $rc -eq 1 ] && [ "$got" = "$want" ] &&
+		if [ $rc -eq 1 ] && [ "$got" = "${want%%|*}" ] &&
 		   grep -q "^zoo: triggered pcp_trylock_always\$" <<<"$out"; then ok
-		else bad "second taker: $f gave '$got' (exit $rc), want $want"; fi
+		else bad "second taker: $f gave '$got' (exit $rc), want ${want%%|*}"; fi
 		out=$("$B/tools/labyrinth" run "$f" 2>&1); rc=$?
 		if [ $rc -eq 0 ] && [ -z "$(zoo_first_signature <<<"$out")" ]; then ok
 		else bad "second taker: clean build on $f: exit $rc $(zoo_first_signature <<<"$out")"; fi
