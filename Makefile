@@ -62,7 +62,7 @@ LDLIBS  += -lpthread
 
 export ASAN_OPTIONS ?= abort_on_error=1:detect_leaks=1:symbolize=1
 export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
-export TSAN_OPTIONS ?= halt_on_error=1:abort_on_error=1
+export TSAN_OPTIONS ?= halt_on_error=1:abort_on_error=1:atexit_sleep_ms=0
 
 # Object rule: build/<variant>/<path>.o from <path>.c
 $(B)/%.o: %.c $(OBJ_DEPS) | deps-check

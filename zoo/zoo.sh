@@ -28,12 +28,15 @@ RES=$OUT/results.tsv
 : > "$RES"
 export AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_QUIET=1
 ASAN_FUZZ="abort_on_error=1:symbolize=0:detect_leaks=0:allocator_may_return_null=1"
-TSAN_FUZZ="halt_on_error=1:abort_on_error=1:report_signal_unsafe=0"
+# atexit_sleep_ms=0: TSan otherwise sleeps a second before every exit
+# (for races with exit-time code, which a finished run has none of),
+# and each explore call counted that second as search time
+TSAN_FUZZ="halt_on_error=1:abort_on_error=1:report_signal_unsafe=0:atexit_sleep_ms=0"
 # explore collects a run's report and prints its signature when the run
 # ends: halting in TSan's report (TSAN_FUZZ) would kill it first, and
 # every TSan find counted as a miss. The runs go on after a race, bounded
 # by the trial's timeout like the rest (test-zoo uses the same).
-TSAN_EXPLORE="halt_on_error=0:report_signal_unsafe=0"
+TSAN_EXPLORE="halt_on_error=0:report_signal_unsafe=0:atexit_sleep_ms=0"
 
 log() { echo "zoo: $*" >&2; }
 
@@ -55,14 +58,25 @@ record() {
 	log "$1 $2 trial $3: $4 ${5}s ${6} execs ${9:-}"
 }
 
+# The debug validators are part of an ASan bug's signature (docs/zoo.md,
+# "Builds"), so ASan zoo builds keep DEBUG=1. A data race's signature is
+# TSan's own, and the validators get in its way: they take zone->lock
+# and the pcp locks, happens-before edges TSan then sees between the
+# racing fibers, and they cost a TSan run three times over (libFuzzer
+# found pcp_remote_nolock in 1 of 3 trials at DEBUG=1, 3 of 3 without).
+# TSan zoo builds are DEBUG=0, as `make fuzz SAN=tsan` builds.
+zdebug() { if [ "$1" = tsan ]; then echo 0; else echo 1; fi; }
+# zvariant SAN BUG: the build variant (the top Makefile's $(V))
+zvariant() { if [ "$1" = tsan ]; then echo "$1-nodebug-zoo-$2"; else echo "$1-zoo-$2"; fi; }
+
 # build_sim BUG SAN TARGET: the zoo build's replay tool (echoes its path).
 build_sim() {
-	local b=$BUILD/$2-zoo-$1 tool
+	local b=$BUILD/$(zvariant "$2" "$1") tool
 	if [ "$3" = ops ]; then tool=$b/tools/labyrinth; else tool=$b/fuzz/scn-$3; fi
 	if [ "$2" = tsan ]; then
-		"$MAKE" -s --no-print-directory SAN=tsan ZOO="$1" "$b/zoo/tsan_report.o" >&2 || return 1
+		"$MAKE" -s --no-print-directory SAN=tsan DEBUG=0 ZOO="$1" "$b/zoo/tsan_report.o" >&2 || return 1
 	fi
-	"$MAKE" -s --no-print-directory -j2 SAN="$2" ZOO="$1" "$tool" >&2 || return 1
+	"$MAKE" -s --no-print-directory -j2 SAN="$2" DEBUG="$(zdebug "$2")" ZOO="$1" "$tool" >&2 || return 1
 	echo "$tool"
 }
 
@@ -92,13 +106,13 @@ lf_options() {
 }
 
 engine_libfuzzer() {	# BUG SAN TARGET PROG SIG TOOL
-	local name=$1 san=$2 target=$3 sig=$5 tool=$6 b=$BUILD/zoo-lf/$2-zoo-$1 bin
+	local name=$1 san=$2 target=$3 sig=$5 tool=$6 b=$BUILD/zoo-lf/$(zvariant "$2" "$1") bin
 	bin=$b/fuzz/$target-libfuzzer
 	# instrumented as `make fuzz` and the nightly build it: edge counters,
 	# no comparison tracing (about 5x slower here, and it fed heap
 	# addresses into libFuzzer's dictionary: docs/nightly.md)
 	CFLAGS="-fsanitize=fuzzer-no-link -fno-sanitize-coverage=trace-cmp" \
-		"$MAKE" -s --no-print-directory -j2 BUILD="$BUILD/zoo-lf" \
+		"$MAKE" -s --no-print-directory -j2 BUILD="$BUILD/zoo-lf" DEBUG="$(zdebug "$san")" \
 		SAN="$san" ZOO="$name" $([ "$san" = tsan ] && echo "$b/zoo/tsan_report.o") "$bin" >&2 ||
 		{ record "$name" libfuzzer 0 build-failed - - /dev/null 0; return; }
 	for t in $(seq 1 "$TRIALS"); do
@@ -227,12 +241,13 @@ engine_explore() {	# POLICY BUG SAN TARGET PROG SIG TOOL
 }
 
 engine_stress() {	# BUG SAN TARGET PROG SIG
-	local name=$1 san=$2 target=$3 sig=$5 bin=$BUILD/$2-zoo-$1/zoo/stress
+	local name=$1 san=$2 target=$3 sig=$5 b=$BUILD/$(zvariant "$2" "$1") bin
+	bin=$b/zoo/stress
 	if [ "$target" != ops ]; then
 		record "$name" stress 0 n/a - - /dev/null 0; return
 	fi
-	"$MAKE" -s --no-print-directory -j2 SAN="$san" ZOO="$name" \
-		$([ "$san" = tsan ] && echo "$BUILD/$san-zoo-$name/zoo/tsan_report.o") "$bin" >&2 ||
+	"$MAKE" -s --no-print-directory -j2 SAN="$san" DEBUG="$(zdebug "$san")" ZOO="$name" \
+		$([ "$san" = tsan ] && echo "$b/zoo/tsan_report.o") "$bin" >&2 ||
 		{ record "$name" stress 0 build-failed - - /dev/null 0; return; }
 	for t in $(seq 1 "$TRIALS"); do
 		local d=$WORK/$name/stress/$t zlog start end got rc rounds

@@ -25,7 +25,7 @@ cd "$(dirname "$0")/../../../.." 2>/dev/null || true
 export LABYRINTH_ZOO_LOG=
 # TSan: keep going after a report so explore can finish its runs; our
 # hook still prints the signature of the first one.
-export TSAN_OPTIONS="halt_on_error=0:report_signal_unsafe=0"
+export TSAN_OPTIONS="halt_on_error=0:report_signal_unsafe=0:atexit_sleep_ms=0"
 pass=0 fail=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
