@@ -448,6 +448,25 @@ static int setup_faults(const struct program *p, const struct interp_config *cfg
 		fault_injector_init(&I.fi, &plan);
 		I.fip = &I.fi;
 	}
+	/*
+	 * A plan's actions (exhaust, drain-pcp, kswapd) drive labyrinth's
+	 * own allocator through mm.h; another adapter is exhausted by the
+	 * programs' exhaust op (alloc_ops.h), so say that instead of
+	 * failing inside fault_exhaust().
+	 */
+	if (I.ops != &lab_alloc_labyrinth) {
+		for (int i = 0; i < I.fip->plan.nr; i++) {
+			const struct fault_spec *s = &I.fip->plan.spec[i];
+
+			if (s->exhaust_zone > -2 || s->drain_pcp || s->kswapd != FAULT_KSWAPD_LEAVE) {
+				snprintf(res->error, sizeof(res->error),
+					 "fault plan: exhaust, drain-pcp and kswapd act on labyrinth's allocator, not on '%s' (its programs' exhaust op exhausts it)",
+					 I.ops->name);
+				I.fip = NULL;
+				return -EINVAL;
+			}
+		}
+	}
 	if (fault_install(I.fip, err, sizeof(err))) {
 		snprintf(res->error, sizeof(res->error), "fault plan: %s", err);
 		I.fip = NULL;

@@ -48,6 +48,11 @@ check "usage: explore --steps bogus exits 2" [ "$(rc "$L" explore "$seed" --runs
 check "explore --steps auto runs" [ "$(rc "$L" explore "$seed" --runs 2 --seed 1 --steps auto -o "$T/auto.bin")" = 0 ]
 check "run: bad --fault plan exits 2" [ "$(rc "$L" run --fault bogus=1 corpus/ops/faults.lab)" = 2 ]
 check "run: --fault plan runs" [ "$(rc "$L" run --fault probability=20,seed=1 corpus/ops/faults.lab)" = 0 ]
+check "run: --fault exhaust on the pool exits 2" \
+	[ "$(rc "$L" run --alloc pool --fault exhaust=NORMAL:min corpus/ops/faults.lab)" = 2 ]
+check "run: --fault exhaust on the pool says why" grep -q "act on labyrinth's allocator, not on 'pool'" "$T/err"
+check "run: --fault rules run on the pool" \
+	[ "$(rc "$L" run --alloc pool --fault probability=20,seed=1 corpus/ops/faults.lab)" = 0 ]
 check "run: -v prints the trace" sh -c "'$L' run -v corpus/ops/irq_ring.lab 2>&1 | grep -q 'schedule trace'"
 
 # --- show / asm ----------------------------------------------------------
