@@ -104,6 +104,12 @@ struct fault_spec {
 	enum fault_kswapd kswapd;
 };
 
+/* The part acts at install (exhaust, drain-pcp, kswapd), on mm.h's allocator. */
+static inline bool fault_spec_has_action(const struct fault_spec *s)
+{
+	return s->exhaust_zone > -2 || s->drain_pcp || s->kswapd != FAULT_KSWAPD_LEAVE;
+}
+
 /* A parsed plan. Invariant: 0 <= nr <= FAULT_MAX_SPECS. */
 struct fault_plan {
 	int nr;

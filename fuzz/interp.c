@@ -456,9 +456,7 @@ static int setup_faults(const struct program *p, const struct interp_config *cfg
 	 */
 	if (I.ops != &lab_alloc_labyrinth) {
 		for (int i = 0; i < I.fip->plan.nr; i++) {
-			const struct fault_spec *s = &I.fip->plan.spec[i];
-
-			if (s->exhaust_zone > -2 || s->drain_pcp || s->kswapd != FAULT_KSWAPD_LEAVE) {
+			if (fault_spec_has_action(&I.fip->plan.spec[i])) {
 				snprintf(res->error, sizeof(res->error),
 					 "fault plan: exhaust, drain-pcp and kswapd act on labyrinth's allocator, not on '%s' (its programs' exhaust op exhausts it)",
 					 I.ops->name);

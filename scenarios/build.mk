@@ -48,11 +48,11 @@ SCN_FZ := $(B)/scnfz
 SCN_AFL := $(B)/scnafl
 AFL_CC ?= afl-clang-fast
 
-$(SCN_FZ)/%.o: %.c
+$(SCN_FZ)/%.o: %.c $(HARNESS_NOCOV)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SCN_FZ_COV) -MMD -MP -c $< -o $@
 
-$(SCN_AFL)/%.o: %.c
+$(SCN_AFL)/%.o: %.c $(HARNESS_NOCOV)
 	@mkdir -p $(@D)
 	AFL_QUIET=1 $(AFL_CC) $(CFLAGS) -MMD -MP -c $< -o $@
 

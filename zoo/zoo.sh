@@ -144,7 +144,7 @@ engine_libfuzzer() {	# BUG SAN TARGET PROG SIG TOOL
 }
 
 engine_afl() {
-	local name=$1 san=$2 target=$3 sig=$5 tool=$6 b=$BUILD/zoo-afl/$2-zoo-$1 bin
+	local name=$1 san=$2 target=$3 sig=$5 tool=$6 b=$BUILD/zoo-afl/$(zvariant "$2" "$1") bin
 	command -v afl-fuzz >/dev/null || { record "$name" afl 0 n/a - - /dev/null 0; return; }
 	# AFL++ under TSan is refused, as by `make fuzz` (docs/programs.md):
 	# its coverage map races between the machine's fibers
